@@ -1,0 +1,3 @@
+namespace AgentGym.Core.Runs;
+
+public enum RunState { Running, Succeeded, Failed, TimedOut, OutOfMemory, Cancelled, SandboxError }

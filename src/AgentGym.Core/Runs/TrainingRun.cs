@@ -1,0 +1,125 @@
+using System.Text;
+using System.Text.Json;
+using AgentGym.Core.Json;
+using AgentGym.Core.Sandboxing;
+
+namespace AgentGym.Core.Runs;
+
+/// <summary>
+/// One training run of an episode: its log (capped, with the cap stated), parsed metrics, and outcome. Lines arrive on
+/// the sandbox's reader thread while tools read from the agent's; everything goes through one lock.
+/// </summary>
+internal sealed class TrainingRun : ISandboxOutput
+{
+    private readonly Lock _gate = new();
+    private readonly List<LogEntry> _lines = [];
+    private readonly List<MetricEvent> _metrics = [];
+    private readonly RunOptions _options;
+    private readonly TimeProvider _time;
+    private readonly StreamWriter _log;
+    private readonly StreamWriter _metricsFile;
+    private long _storedBytes;
+    private long _droppedLines;
+    private bool _capAnnounced;
+
+    public TrainingRun(string id, int number, string directory, RunOptions options, TimeProvider time)
+    {
+        Id = id;
+        Number = number;
+        Directory = directory;
+        _options = options;
+        _time = time;
+        StartTimestamp = time.GetTimestamp();
+        System.IO.Directory.CreateDirectory(directory);
+        _log = new StreamWriter(Path.Combine(directory, "log.txt"), append: false, new UTF8Encoding(false));
+        _metricsFile = new StreamWriter(Path.Combine(directory, "metrics.jsonl"), append: false, new UTF8Encoding(false)) { AutoFlush = true };
+    }
+
+    public string Id { get; }
+    public int Number { get; }
+    public string Directory { get; }
+    public string WorkspaceSnapshot => Path.Combine(Directory, "workspace");
+    public string OutputDirectory => Path.Combine(Directory, "outputs");
+    public long StartTimestamp { get; }
+    public CancellationTokenSource Cancellation { get; } = new();
+    public Task<SandboxRunResult> Completion { get; set; } = Task.FromResult<SandboxRunResult>(null!);
+    public SandboxRunResult? Result { get; private set; }
+
+    public RunState State => Result is null ? RunState.Running : (RunState)(int)Result.Outcome + 1;
+
+    public TimeSpan Elapsed => Result?.WallTime ?? _time.GetElapsedTime(StartTimestamp);
+
+    public double HostMs(long timestamp) => _time.GetElapsedTime(StartTimestamp, timestamp).TotalMilliseconds;
+
+    public void OnLine(SandboxLine line)
+    {
+        var hostMs = HostMs(line.HostTimestamp);
+        var text = line.Text.Length > _options.MaxLineChars
+            ? line.Text[.._options.MaxLineChars] + $" [line cut: {line.Text.Length - _options.MaxLineChars:N0} more characters]"
+            : line.Text;
+        var metric = line.Stream == OutputStream.Stdout ? SpeedrunLogParser.TryParse(line.Text, hostMs) : null;
+        lock (_gate)
+        {
+            if (metric is not null)
+            {
+                _metrics.Add(metric);
+                _metricsFile.WriteLine(JsonSerializer.Serialize(metric, JsonDefaults.Options));
+            }
+            var size = Encoding.UTF8.GetByteCount(text) + 1;
+            if (_storedBytes + size > _options.MaxLogBytes)
+            {
+                _droppedLines++;
+                if (!_capAnnounced)
+                {
+                    _capAnnounced = true;
+                    var notice = $"[agentgym] log cap of {_options.MaxLogBytes:N0} bytes reached at line {_lines.Count + 1}; further lines are counted but not kept (metrics are still parsed).";
+                    _lines.Add(new LogEntry(OutputStream.Harness, notice, hostMs));
+                    _log.WriteLine(notice);
+                }
+                return;
+            }
+            _storedBytes += size;
+            _lines.Add(new LogEntry(line.Stream, text, hostMs));
+            _log.WriteLine(line.Stream == OutputStream.Stderr ? text : text);
+        }
+    }
+
+    public void Complete(SandboxRunResult result)
+    {
+        lock (_gate)
+        {
+            if (_droppedLines > 0)
+            {
+                var notice = $"[agentgym] {_droppedLines:N0} lines after the log cap were dropped.";
+                _lines.Add(new LogEntry(OutputStream.Harness, notice, HostMs(result.EndTimestamp)));
+                _log.WriteLine(notice);
+            }
+            var summary = $"[agentgym] run {Id} ended: {result.Outcome}{(result.ExitCode is { } c ? $" (exit code {c})" : "")}; {result.Reason}";
+            _lines.Add(new LogEntry(OutputStream.Harness, summary, HostMs(result.EndTimestamp)));
+            _log.WriteLine(summary);
+            _log.Flush();
+            Result = result;
+        }
+    }
+
+    public (IReadOnlyList<LogEntry> Lines, long DroppedLines, bool Capped) Snapshot()
+    {
+        lock (_gate) return (_lines.ToList(), _droppedLines, _capAnnounced);
+    }
+
+    public IReadOnlyList<MetricEvent> Metrics()
+    {
+        lock (_gate) return _metrics.ToList();
+    }
+
+    public void CloseFiles()
+    {
+        lock (_gate)
+        {
+            _log.Dispose();
+            _metricsFile.Dispose();
+        }
+    }
+}
+
+internal readonly record struct LogEntry(OutputStream Stream, string Text, double HostMs);

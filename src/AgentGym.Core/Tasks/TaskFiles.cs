@@ -1,0 +1,25 @@
+using AgentGym.Core.Workspace;
+
+namespace AgentGym.Core.Tasks;
+
+internal static class TaskFiles
+{
+    /// <summary>Copies each starting file by name, and each starting folder's contents, into the destination.</summary>
+    public static void CopyStartingFiles(TaskManifest task, string destination)
+    {
+        Directory.CreateDirectory(destination);
+        foreach (var entry in task.StartingFiles)
+        {
+            var source = Path.GetFullPath(Path.Combine(task.Directory, entry));
+            if (Directory.Exists(source)) EpisodeWorkspace.CopyTree(source, destination);
+            else if (File.Exists(source)) File.Copy(source, Path.Combine(destination, Path.GetFileName(source)), overwrite: true);
+            else throw new FileNotFoundException($"Task {task.Id}: starting file '{entry}' is missing (import the task first?).", source);
+        }
+    }
+
+    /// <summary>The text of a hint level (L0..L3), or null when the task has none.</summary>
+    public static string? ReadHint(TaskManifest task, string level) =>
+        task.Hints.TryGetValue(level, out var file) && File.Exists(Path.Combine(task.Directory, file))
+            ? File.ReadAllText(Path.Combine(task.Directory, file))
+            : null;
+}

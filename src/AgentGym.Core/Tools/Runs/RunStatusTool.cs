@@ -1,0 +1,58 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text;
+using AgentGym.Core.Runs;
+
+namespace AgentGym.Core.Tools;
+
+internal sealed record RunStatusArgs(
+    [property: Description("The run id returned by run_training.")] string RunId,
+    [property: Description("Wait up to this many seconds for the run to finish before answering (default 0, at most 600).")] int? WaitSeconds = null);
+
+internal sealed class RunStatusTool : Tool<RunStatusArgs>
+{
+    private const int MaxWaitSeconds = 600;
+
+    protected override string Name => "run_status";
+
+    protected override string Description => "State, elapsed time and latest metrics of a run; optionally waits for it to finish.";
+
+    protected override async Task<ToolResult> ExecuteAsync(RunStatusArgs args, ToolContext context, CancellationToken cancellationToken)
+    {
+        var run = context.Runs.Get(args.RunId);
+        var wait = Math.Clamp(args.WaitSeconds ?? 0, 0, MaxWaitSeconds);
+        await context.Runs.WaitAsync(run, TimeSpan.FromSeconds(wait), cancellationToken).ConfigureAwait(false);
+        var summary = RunSummary.Describe(run);
+        return new ToolResult(Describe(run)) { Info = summary };
+    }
+
+    internal static string Describe(TrainingRun run)
+    {
+        var metrics = run.Metrics();
+        var sb = new StringBuilder();
+        var state = run.State.ToString();
+        sb.Append(CultureInfo.InvariantCulture, $"{run.Id}: {state}, elapsed {run.Elapsed.TotalSeconds:F1} s");
+        if (run.Result is { } r) sb.Append(CultureInfo.InvariantCulture, $", {r.Reason}{(r.ExitCode is { } c ? $" (exit code {c})" : "")}");
+        sb.Append('\n');
+        var last = metrics.LastOrDefault();
+        if (last is null)
+        {
+            sb.Append("No metric lines yet.");
+        }
+        else
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Latest step: {last.Step}{(last.TotalSteps is { } t ? $"/{t}" : "")}");
+            var train = metrics.LastOrDefault(m => m.TrainLoss is not null);
+            var val = metrics.LastOrDefault(m => m.ValLoss is not null);
+            if (train is not null) sb.Append(CultureInfo.InvariantCulture, $", train_loss {train.TrainLoss:F4} (step {train.Step})");
+            if (val is not null) sb.Append(CultureInfo.InvariantCulture, $", val_loss {val.ValLoss:F4} (step {val.Step})");
+            if (last.TrainTimeMs is { } ms) sb.Append(CultureInfo.InvariantCulture, $", train_time {ms:F0} ms");
+            if (last.StepAvgMs is { } avg) sb.Append(CultureInfo.InvariantCulture, $", step_avg {avg:F2} ms");
+        }
+        var (lines, dropped, capped) = run.Snapshot();
+        sb.Append(CultureInfo.InvariantCulture, $"\nLog: {lines.Count} lines kept");
+        if (capped) sb.Append(CultureInfo.InvariantCulture, $", {dropped:N0} dropped after the log cap");
+        sb.Append(". Use inspect_logs to read it.");
+        return sb.ToString();
+    }
+}

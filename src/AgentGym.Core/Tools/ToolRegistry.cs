@@ -1,0 +1,52 @@
+using System.Text.Json;
+using AgentGym.Core.Environment;
+
+namespace AgentGym.Core.Tools;
+
+/// <summary>The tools by name; checks arguments and turns every failure into an error result.</summary>
+internal sealed class ToolRegistry
+{
+    private readonly Dictionary<string, ITool> _tools;
+
+    public ToolRegistry(IEnumerable<ITool> tools)
+    {
+        _tools = tools.ToDictionary(t => t.Descriptor.Name, StringComparer.Ordinal);
+        Descriptors = _tools.Values.Select(t => t.Descriptor).ToList();
+    }
+
+    public IReadOnlyList<ToolDescriptor> Descriptors { get; }
+
+    public static ToolRegistry CreateDefault() => new(
+    [
+        new ListFilesTool(), new ReadFileTool(), new EditFileTool(), new WriteFileTool(), new InsertLinesTool(),
+        new UndoEditTool(), new DiffTool(),
+        new RunTrainingTool(), new RunStatusTool(), new InspectLogsTool(), new GetMetricsTool(), new CancelRunTool(),
+        new SubmitTool(),
+    ]);
+
+    public async Task<ToolResult> InvokeAsync(ToolCall call, ToolContext context, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(call.Name) || !_tools.TryGetValue(call.Name, out var tool))
+            return ToolResult.Error($"Unknown tool '{call.Name}'. Available tools: {string.Join(", ", _tools.Keys)}.");
+
+        if (!ArgumentValidator.TryParse(call.Name, call.ArgumentsJson, tool.Descriptor.ParametersSchema, out var arguments, out var error))
+            return ToolResult.Error(error);
+
+        try
+        {
+            return await tool.InvokeAsync(arguments, context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ToolFailure failure)
+        {
+            return ToolResult.Error(failure.Message);
+        }
+        catch (JsonException ex)
+        {
+            return ToolResult.Error($"Invalid arguments for {call.Name}: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return ToolResult.Error($"{call.Name} failed: {ex.Message}");
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using AgentGym.Core.Tools;
+
+namespace AgentGym.Core.Workspace;
+
+/// <summary>
+/// The files an agent edits, the pristine starting files they are diffed against, and the per-file edit history
+/// behind undo_edit.
+/// </summary>
+internal sealed class EpisodeWorkspace
+{
+    private readonly Dictionary<string, Stack<byte[]?>> _history = new(StringComparer.Ordinal);
+
+    public EpisodeWorkspace(string workspaceDirectory, string startDirectory)
+    {
+        Paths = new WorkspacePaths(workspaceDirectory);
+        StartDirectory = Path.GetFullPath(startDirectory);
+    }
+
+    public WorkspacePaths Paths { get; }
+
+    public string Root => Paths.Root;
+
+    public string StartDirectory { get; }
+
+    public ResolvedPath Resolve(string? path) => Paths.Resolve(path);
+
+    public string ReadText(string? path) => TextFiles.Read(Resolve(path));
+
+    /// <summary>Writes a file and remembers what was there before, so that undo_edit can restore it.</summary>
+    public void WriteText(ResolvedPath path, string content)
+    {
+        if (Directory.Exists(path.FullPath))
+            throw new ToolFailure($"'{path.RelativePath}' is a directory.");
+        byte[]? previous = File.Exists(path.FullPath) ? File.ReadAllBytes(path.FullPath) : null;
+        TextFiles.Write(path.FullPath, content);
+        Remember(path.RelativePath, previous);
+    }
+
+    public bool TryUndo(ResolvedPath path, out bool deleted)
+    {
+        deleted = false;
+        if (!_history.TryGetValue(path.RelativePath, out var stack) || stack.Count == 0) return false;
+        var previous = stack.Pop();
+        if (previous is null)
+        {
+            File.Delete(path.FullPath);
+            deleted = true;
+        }
+        else
+        {
+            File.WriteAllBytes(path.FullPath, previous);
+        }
+        return true;
+    }
+
+    public int UndoDepth(string relativePath) => _history.TryGetValue(relativePath, out var s) ? s.Count : 0;
+
+    private void Remember(string relativePath, byte[]? previous)
+    {
+        if (!_history.TryGetValue(relativePath, out var stack)) _history[relativePath] = stack = new Stack<byte[]?>();
+        stack.Push(previous);
+    }
+
+    /// <summary>Copies a directory tree as plain files: links and special files are not followed or copied.</summary>
+    public static void CopyTree(string source, string destination)
+    {
+        Directory.CreateDirectory(destination);
+        foreach (var entry in new DirectoryInfo(source).EnumerateFileSystemInfos())
+        {
+            if (entry.LinkTarget is not null) continue;
+            var target = Path.Combine(destination, entry.Name);
+            if (entry is DirectoryInfo dir) CopyTree(dir.FullName, target);
+            else if (entry is FileInfo file && (file.Attributes & (FileAttributes.Device | FileAttributes.ReparsePoint)) == 0) file.CopyTo(target, overwrite: true);
+        }
+    }
+}
