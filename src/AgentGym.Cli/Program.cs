@@ -1,0 +1,9 @@
+using System.CommandLine;
+using AgentGym.Cli.Commands;
+
+var root = new RootCommand("AgentGym: a gym environment for research agents that improve LLM training code.")
+{
+    TaskCommands.Create(),
+    EpisodeCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using AgentGym.Core.Environment;
+using AgentGym.Core.Sandboxing;
+using AgentGym.Core.Tasks;
+
+namespace AgentGym.Core.Tests;
+
+/// <summary>A temporary tasks folder with one small task, and an environment over it.</summary>
+internal sealed class TestWorld : IAsyncDisposable
+{
+    public const string TaskId = "test/tiny";
+
+    public static readonly string Script = string.Join('\n', Enumerable.Range(1, 40).Select(i => i switch
+    {
+        1 => "import os",
+        5 => "lr = 1e-3",
+        6 => "    batch_size = 32",
+        10 => "def train():",
+        11 => "    pass",
+        20 => "def train():",
+        21 => "    pass",
+        _ => $"# line {i}",
+    })) + "\n";
+
+    public TestWorld(Action<JsonObject>? editManifest = null)
+    {
+        Root = Path.Combine(Path.GetTempPath(), "agentgym-tests", Guid.NewGuid().ToString("N"));
+        TasksDirectory = Path.Combine(Root, "tasks");
+        var taskDir = Path.Combine(TasksDirectory, "test", "tiny");
+        Directory.CreateDirectory(Path.Combine(taskDir, "start"));
+        File.WriteAllText(Path.Combine(taskDir, "start", "train_gpt.py"), Script);
+        Directory.CreateDirectory(Path.Combine(taskDir, "hints"));
+        File.WriteAllText(Path.Combine(taskDir, "hints", "level_1_pseudo.txt"), "lr <- 3e-3");
+        var manifest = Manifest(TaskId);
+        editManifest?.Invoke(manifest);
+        File.WriteAllText(Path.Combine(taskDir, "task.json"), manifest.ToJsonString());
+    }
+
+    public string Root { get; }
+    public string TasksDirectory { get; }
+    public string EpisodesDirectory => Path.Combine(Root, "episodes");
+
+    public static JsonObject Manifest(string id) => new()
+    {
+        ["id"] = id,
+        ["title"] = "Tiny test task",
+        ["description"] = "Make it faster.",
+        ["starting_files"] = new JsonArray("start"),
+        ["entry_command"] = new JsonArray("python3", "train_gpt.py"),
+        ["sandbox"] = new JsonObject { ["image"] = "agentgym-cpu" },
+        ["resources"] = new JsonObject { ["cpus"] = 1, ["memory_mb"] = 512 },
+        ["data"] = new JsonObject { ["val_tokens"] = 1000 },
+        ["target_val_loss"] = 2.0,
+        ["baseline_time"] = new JsonObject { ["mean_ms"] = 10000, ["std_ms"] = 100 },
+        ["record_time"] = new JsonObject { ["mean_ms"] = 8000 },
+        ["hints"] = new JsonObject { ["L1"] = "hints/level_1_pseudo.txt" },
+        ["verification"] = new JsonObject { ["mode"] = "log" },
+        ["time_limit_seconds"] = 60,
+    };
+
+    public IGymEnvironment CreateEnvironment(ISandbox? sandbox = null, TimeProvider? time = null, EpisodeBudgets? budgets = null, ISubmissionScorer? scorer = null) =>
+        GymEnvironment.Create(new GymOptions
+        {
+            Tasks = TaskCatalog.Load(TasksDirectory),
+            EpisodesDirectory = EpisodesDirectory,
+            Sandbox = sandbox,
+            Scorer = scorer,
+            TimeProvider = time ?? TimeProvider.System,
+            DefaultBudgets = budgets ?? new EpisodeBudgets(),
+        });
+
+    public async Task<IGymEnvironment> ResetAsync(ISandbox? sandbox = null, TimeProvider? time = null, EpisodeBudgets? budgets = null, ISubmissionScorer? scorer = null)
+    {
+        var env = CreateEnvironment(sandbox, time, budgets, scorer);
+        await env.ResetAsync(new ResetOptions { TaskId = TaskId });
+        return env;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        return ValueTask.CompletedTask;
+    }
+}
+
+internal static class EnvironmentExtensions
+{
+    public static Task<StepResult> StepAsync(this IGymEnvironment env, string tool, object? args = null) =>
+        env.StepAsync(ToolCall.Create(tool, args));
+
+    public static Task<StepResult> StepRawAsync(this IGymEnvironment env, string tool, string argumentsJson) =>
+        env.StepAsync(new ToolCall(tool, argumentsJson));
+}

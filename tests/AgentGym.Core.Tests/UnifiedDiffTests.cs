@@ -1,0 +1,38 @@
+using AgentGym.Core.Workspace;
+
+namespace AgentGym.Core.Tests;
+
+public sealed class UnifiedDiffTests
+{
+    [Fact]
+    public void Identical_inputs_give_no_diff() =>
+        Assert.Equal("", UnifiedDiff.Create("a", "b", ["x", "y"], ["x", "y"]));
+
+    [Fact]
+    public void Separate_changes_make_separate_hunks_with_three_lines_of_context()
+    {
+        var old = Enumerable.Range(1, 30).Select(i => $"l{i}").ToList();
+        var @new = old.ToList();
+        @new[1] = "changed2";
+        @new[24] = "changed25";
+        var diff = UnifiedDiff.Create("a/f", "b/f", old, @new);
+        Assert.Equal(
+            "--- a/f\n+++ b/f\n@@ -1,5 +1,5 @@\n l1\n-l2\n+changed2\n l3\n l4\n l5\n" +
+            "@@ -22,7 +22,7 @@\n l22\n l23\n l24\n-l25\n+changed25\n l26\n l27\n l28\n", diff);
+    }
+
+    [Fact]
+    public void Applying_the_edit_script_rebuilds_the_new_file()
+    {
+        var random = new Random(7);
+        for (var trial = 0; trial < 50; trial++)
+        {
+            var a = Enumerable.Range(0, random.Next(0, 40)).Select(_ => random.Next(0, 6).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            var b = Enumerable.Range(0, random.Next(0, 40)).Select(_ => random.Next(0, 6).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            var ops = UnifiedDiff.Diff(a, b);
+            var rebuilt = ops.Where(o => o.Kind != UnifiedDiff.OpKind.Delete).Select(o => o.Kind == UnifiedDiff.OpKind.Insert ? b[o.NewIndex] : a[o.OldIndex]).ToList();
+            Assert.Equal(b, rebuilt);
+            Assert.Equal(a, ops.Where(o => o.Kind != UnifiedDiff.OpKind.Insert).Select(o => a[o.OldIndex]).ToList());
+        }
+    }
+}
