@@ -182,3 +182,19 @@ public sealed class WorkspaceToolTests
         Assert.DoesNotContain("train_gpt.py", one);
     }
 }
+
+public sealed class UndoHistoryTests
+{
+    [Fact]
+    public async Task Undo_history_is_bounded_per_file()
+    {
+        await using var world = new TestWorld();
+        await using var env = await world.ResetAsync(budgets: Environment.EpisodeBudgets.Unlimited);
+        for (var i = 0; i < Workspace.EpisodeWorkspace.MaxUndoDepth + 5; i++)
+            await env.StepAsync("write_file", new { path = "a.txt", content = $"v{i}\n" });
+        var undone = 0;
+        while (!(await env.StepAsync("undo_edit", new { path = "a.txt" })).Observation.IsError) undone++;
+        Assert.Equal(Workspace.EpisodeWorkspace.MaxUndoDepth, undone);
+        Assert.Equal("v4\n", File.ReadAllText(Path.Combine(env.Episode!.WorkspaceDirectory, "a.txt")));
+    }
+}

@@ -8,7 +8,10 @@ namespace AgentGym.Core.Workspace;
 /// </summary>
 internal sealed class EpisodeWorkspace
 {
-    private readonly Dictionary<string, Stack<byte[]?>> _history = new(StringComparer.Ordinal);
+    /// <summary>Versions kept per file for undo; older ones are forgotten so a long episode cannot grow without bound.</summary>
+    public const int MaxUndoDepth = 50;
+
+    private readonly Dictionary<string, LinkedList<byte[]?>> _history = new(StringComparer.Ordinal);
 
     public EpisodeWorkspace(string workspaceDirectory, string startDirectory)
     {
@@ -39,8 +42,9 @@ internal sealed class EpisodeWorkspace
     public bool TryUndo(ResolvedPath path, out bool deleted)
     {
         deleted = false;
-        if (!_history.TryGetValue(path.RelativePath, out var stack) || stack.Count == 0) return false;
-        var previous = stack.Pop();
+        if (!_history.TryGetValue(path.RelativePath, out var versions) || versions.Count == 0) return false;
+        var previous = versions.Last!.Value;
+        versions.RemoveLast();
         if (previous is null)
         {
             File.Delete(path.FullPath);
@@ -57,8 +61,9 @@ internal sealed class EpisodeWorkspace
 
     private void Remember(string relativePath, byte[]? previous)
     {
-        if (!_history.TryGetValue(relativePath, out var stack)) _history[relativePath] = stack = new Stack<byte[]?>();
-        stack.Push(previous);
+        if (!_history.TryGetValue(relativePath, out var versions)) _history[relativePath] = versions = new LinkedList<byte[]?>();
+        versions.AddLast(previous);
+        if (versions.Count > MaxUndoDepth) versions.RemoveFirst();
     }
 
     /// <summary>Copies a directory tree as plain files: links and special files are not followed or copied.</summary>
