@@ -2,17 +2,22 @@ using System.Text.Json.Nodes;
 using AgentGym.Core.Environment;
 using AgentGym.Core.Tasks;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Engines;
 
 namespace AgentGym.Benchmarks;
 
 /// <summary>
-/// In-process latency of the workspace tools on a 600-line training script. The full step includes writing and
-/// fsyncing the trajectory line, which is what an agent actually waits for.
+/// In-process latency of read_file and edit_file on a 600-line training script, as an agent sees it: a full
+/// StepAsync, which includes writing the trajectory line. The fsync variant adds the machine-crash durability
+/// option, and is the baseline the default is compared against.
 /// </summary>
 [InProcess]
+[MedianColumn]
 [MemoryDiagnoser]
-[SimpleJob(RuntimeMoniker.HostProcess, warmupCount: 3, iterationCount: 15)]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 3, iterationCount: 15)]
 public class ToolLatencyBenchmarks
 {
     private string _root = "";
@@ -21,6 +26,9 @@ public class ToolLatencyBenchmarks
     private ToolCall _editForward = null!;
     private ToolCall _editBack = null!;
     private bool _forward = true;
+
+    [Params(false, true)]
+    public bool Fsync { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -44,6 +52,7 @@ public class ToolLatencyBenchmarks
             Tasks = TaskCatalog.Load(Path.Combine(_root, "tasks")),
             EpisodesDirectory = Path.Combine(_root, "episodes"),
             DefaultBudgets = EpisodeBudgets.Unlimited,
+            FsyncTrajectory = Fsync,
         });
         _env.ResetAsync(new ResetOptions { TaskId = "bench/t" }).GetAwaiter().GetResult();
         _read = ToolCall.Create("read_file", new { path = "train_gpt.py", start_line = 1, end_line = 600 });
@@ -51,10 +60,12 @@ public class ToolLatencyBenchmarks
         _editBack = ToolCall.Create("edit_file", new { path = "train_gpt.py", old_str = "learning_rate = 3e-3", new_str = "learning_rate = 1e-3" });
     }
 
-    [Benchmark(Description = "read_file, 600 lines (full step)")]
+    [Benchmark(Description = "read_file 600 lines")]
+    [BenchmarkCategory("read_file")]
     public Task<StepResult> ReadFile() => _env.StepAsync(_read);
 
-    [Benchmark(Description = "edit_file, one replacement (full step)")]
+    [Benchmark(Description = "edit_file one replacement")]
+    [BenchmarkCategory("edit_file")]
     public Task<StepResult> EditFile()
     {
         var call = _forward ? _editForward : _editBack;

@@ -46,7 +46,7 @@ internal sealed class Environment : IGymEnvironment
             EpisodeWorkspace.CopyTree(startDir, workspaceDir);
             var info = new EpisodeInfo(id, task.Id, directory, workspaceDir, Path.Combine(directory, "trajectory.jsonl"), options.Hints, options.Seed);
             var budgets = options.Budgets ?? _options.DefaultBudgets;
-            var episode = new Episode(info, task, budgets, time.GetTimestamp(), new TrajectoryWriter(info.TrajectoryPath),
+            var episode = new Episode(info, task, budgets, time.GetTimestamp(), new TrajectoryWriter(info.TrajectoryPath, _options.FsyncTrajectory),
                 new ToolContext
                 {
                     Episode = info,

@@ -26,6 +26,12 @@ public sealed record GymOptions
     public ToolLimits ToolLimits { get; init; } = new();
     public RunOptions RunOptions { get; init; } = new();
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Also fsync each trajectory line. Lines always reach the operating system before a step returns (a killed
+    /// process loses nothing); fsync adds survival of a machine crash for a few milliseconds a step.
+    /// </summary>
+    public bool FsyncTrajectory { get; init; }
 }
 
 public static class GymEnvironment
