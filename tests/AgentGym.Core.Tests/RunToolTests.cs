@@ -187,3 +187,47 @@ public sealed class RunToolTests
         }
     }
 }
+
+public sealed class RunWatchTests
+{
+    [Fact]
+    public async Task Watching_a_run_yields_log_lines_metrics_and_the_end_in_order()
+    {
+        await using var world = new TestWorld();
+        var gate = new TaskCompletionSource();
+        await using var env = await world.ResetAsync(new GatedSandbox(gate.Task));
+        await env.StepAsync("run_training");
+        var events = new List<Runs.RunEvent>();
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var e in env.WatchRunAsync("run-1")) events.Add(e);
+        });
+        await Task.Delay(200);
+        Assert.False(watching.IsCompleted);
+        gate.SetResult();
+        await watching.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["log", "log", "metric", "log", "end"], events.Select(e => e.Kind));
+        Assert.Equal("first line", events[0].Text);
+        Assert.Equal(2.5, events[2].Metric!.ValLoss);
+        Assert.Equal("succeeded", events[^1].State);
+        Assert.Equal(Enumerable.Range(0, events.Count).Select(i => (long)i), events.Select(e => e.Sequence));
+        await Assert.ThrowsAsync<KeyNotFoundException>(async () => { await foreach (var _ in env.WatchRunAsync("run-7")) { } });
+    }
+
+    /// <summary>Prints one line, waits for the test, then a metric line: lets the test see live delivery.</summary>
+    private sealed class GatedSandbox(Task gate) : Sandboxing.ISandbox
+    {
+        public string Name => "gated";
+
+        public async Task<Sandboxing.SandboxRunResult> RunAsync(Sandboxing.SandboxRunRequest request, Sandboxing.ISandboxOutput output, CancellationToken cancellationToken)
+        {
+            var t0 = TimeProvider.System.GetTimestamp();
+            output.OnLine(new Sandboxing.SandboxLine(Sandboxing.OutputStream.Stdout, "first line", TimeProvider.System.GetTimestamp()));
+            await gate.WaitAsync(cancellationToken);
+            output.OnLine(new Sandboxing.SandboxLine(Sandboxing.OutputStream.Stdout, "step:5/5 val_loss:2.5000 train_time:50ms step_avg:10.00ms", TimeProvider.System.GetTimestamp()));
+            var t1 = TimeProvider.System.GetTimestamp();
+            return new Sandboxing.SandboxRunResult(Sandboxing.RunOutcome.Succeeded, 0, "exited normally", TimeProvider.System.GetElapsedTime(t0, t1), t0, t1);
+        }
+    }
+}

@@ -114,6 +114,13 @@ internal sealed class Environment : IGymEnvironment
         }
     }
 
+    public IAsyncEnumerable<RunEvent> WatchRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var episode = _episode ?? throw new InvalidOperationException("Call ResetAsync before watching runs.");
+        var run = episode.Runs.Find(runId) ?? throw new KeyNotFoundException($"There is no run '{runId}' in episode {episode.Info.EpisodeId}.");
+        return run.WatchAsync(cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_episode is not null) await _episode.DisposeAsync().ConfigureAwait(false);

@@ -13,6 +13,7 @@ internal sealed class Episode(EpisodeInfo info, Tasks.TaskManifest task, Episode
     public EpisodeInfo Info { get; } = info;
     public long StartTimestamp { get; } = startTimestamp;
     public TrajectoryWriter Trajectory { get; } = trajectory;
+    public Runs.RunManager Runs => context.Runs;
 
     public async Task<StepResult> StepAsync(ToolCall call, ToolRegistry registry, CancellationToken cancellationToken)
     {

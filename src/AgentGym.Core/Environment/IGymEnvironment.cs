@@ -18,4 +18,10 @@ public interface IGymEnvironment : IAsyncDisposable
     /// the step is in the trajectory file before this returns.
     /// </summary>
     Task<StepResult> StepAsync(ToolCall call, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The telemetry of a run of the current episode: every event so far, then live ones until the run ends.
+    /// Throws KeyNotFoundException for an unknown run id.
+    /// </summary>
+    IAsyncEnumerable<Runs.RunEvent> WatchRunAsync(string runId, CancellationToken cancellationToken = default);
 }

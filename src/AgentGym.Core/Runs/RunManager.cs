@@ -38,6 +38,11 @@ internal sealed class RunManager : IAsyncDisposable
 
     public IReadOnlyList<TrainingRun> All { get { lock (_gate) return _runs.ToList(); } }
 
+    public TrainingRun? Find(string runId)
+    {
+        lock (_gate) return _runs.FirstOrDefault(r => r.Id == runId);
+    }
+
     public TrainingRun Get(string runId)
     {
         lock (_gate)

@@ -14,6 +14,8 @@ internal sealed class TrainingRun : ISandboxOutput
     private readonly Lock _gate = new();
     private readonly List<LogEntry> _lines = [];
     private readonly List<MetricEvent> _metrics = [];
+    private readonly List<RunEvent> _events = [];
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RunOptions _options;
     private readonly TimeProvider _time;
     private readonly StreamWriter _log;
@@ -65,22 +67,71 @@ internal sealed class TrainingRun : ISandboxOutput
                 _metrics.Add(metric);
                 _metricsFile.WriteLine(JsonSerializer.Serialize(metric, JsonDefaults.Options));
             }
-            var size = Encoding.UTF8.GetByteCount(text) + 1;
-            if (_storedBytes + size > _options.MaxLogBytes)
+            StoreLine(line.Stream, text, hostMs);
+            if (metric is not null) Publish(new RunEvent { Sequence = _events.Count, Kind = RunEvent.MetricKind, HostMs = hostMs, Metric = metric });
+        }
+    }
+
+    /// <summary>Keeps a line within the log cap; beyond it, counts it and announces the cap once.</summary>
+    private void StoreLine(OutputStream stream, string text, double hostMs)
+    {
+        var size = Encoding.UTF8.GetByteCount(text) + 1;
+        if (_storedBytes + size > _options.MaxLogBytes)
+        {
+            _droppedLines++;
+            if (!_capAnnounced)
             {
-                _droppedLines++;
-                if (!_capAnnounced)
-                {
-                    _capAnnounced = true;
-                    var notice = $"[agentgym] log cap of {_options.MaxLogBytes:N0} bytes reached at line {_lines.Count + 1}; further lines are counted but not kept (metrics are still parsed).";
-                    _lines.Add(new LogEntry(OutputStream.Harness, notice, hostMs));
-                    _log.WriteLine(notice);
-                }
-                return;
+                _capAnnounced = true;
+                AddLine(OutputStream.Harness, $"[agentgym] log cap of {_options.MaxLogBytes:N0} bytes reached at line {_lines.Count + 1}; further lines are counted but not kept (metrics are still parsed).", hostMs);
             }
-            _storedBytes += size;
-            _lines.Add(new LogEntry(line.Stream, text, hostMs));
-            _log.WriteLine(line.Stream == OutputStream.Stderr ? text : text);
+            return;
+        }
+        _storedBytes += size;
+        AddLine(stream, text, hostMs);
+    }
+
+    private void AddLine(OutputStream stream, string text, double hostMs)
+    {
+        _lines.Add(new LogEntry(stream, text, hostMs));
+        _log.WriteLine(text);
+        Publish(new RunEvent { Sequence = _events.Count, Kind = RunEvent.LogKind, HostMs = hostMs, Stream = StreamName(stream), Text = text });
+    }
+
+    private static string StreamName(OutputStream stream) => stream switch
+    {
+        OutputStream.Stdout => "stdout",
+        OutputStream.Stderr => "stderr",
+        _ => "harness",
+    };
+
+    /// <summary>Appends an event and wakes every watcher; called under the lock.</summary>
+    private void Publish(RunEvent runEvent)
+    {
+        _events.Add(runEvent);
+        var changed = _changed;
+        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
+    }
+
+    /// <summary>Every event from the first, then live ones as they come, until the run ends.</summary>
+    public async IAsyncEnumerable<RunEvent> WatchAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var next = 0;
+        while (true)
+        {
+            RunEvent[] batch;
+            Task changed;
+            bool ended;
+            lock (_gate)
+            {
+                batch = _events.Count > next ? _events.GetRange(next, _events.Count - next).ToArray() : [];
+                changed = _changed.Task;
+                ended = Result is not null;
+            }
+            foreach (var e in batch) yield return e;
+            next += batch.Length;
+            if (ended && batch.Length == 0) yield break;
+            if (batch.Length == 0) await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -88,17 +139,12 @@ internal sealed class TrainingRun : ISandboxOutput
     {
         lock (_gate)
         {
-            if (_droppedLines > 0)
-            {
-                var notice = $"[agentgym] {_droppedLines:N0} lines after the log cap were dropped.";
-                _lines.Add(new LogEntry(OutputStream.Harness, notice, HostMs(result.EndTimestamp)));
-                _log.WriteLine(notice);
-            }
-            var summary = $"[agentgym] run {Id} ended: {result.Outcome}{(result.ExitCode is { } c ? $" (exit code {c})" : "")}; {result.Reason}";
-            _lines.Add(new LogEntry(OutputStream.Harness, summary, HostMs(result.EndTimestamp)));
-            _log.WriteLine(summary);
+            var endMs = HostMs(result.EndTimestamp);
+            if (_droppedLines > 0) AddLine(OutputStream.Harness, $"[agentgym] {_droppedLines:N0} lines after the log cap were dropped.", endMs);
+            AddLine(OutputStream.Harness, $"[agentgym] run {Id} ended: {result.Outcome}{(result.ExitCode is { } c ? $" (exit code {c})" : "")}; {result.Reason}", endMs);
             _log.Flush();
             Result = result;
+            Publish(new RunEvent { Sequence = _events.Count, Kind = RunEvent.EndKind, HostMs = endMs, State = JsonNamingPolicy.SnakeCaseLower.ConvertName(State.ToString()) });
         }
     }
 
