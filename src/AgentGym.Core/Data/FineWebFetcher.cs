@@ -28,17 +28,17 @@ internal sealed class FineWebFetcher(HttpClient client, FineWebFetchOptions opti
     {
         ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrWhiteSpace(options.Destination))
-            throw new ArgumentException("destination: must name a folder.", nameof(options));
+            throw new ArgumentException("destination: must name a folder.");
         if (options.TrainShards is < 0 or > FineWebFetchOptions.DatasetTrainShards)
-            throw new ArgumentException($"shards: must be between 0 and {FineWebFetchOptions.DatasetTrainShards} (the dataset has {FineWebFetchOptions.DatasetTrainShards} train shards), got {options.TrainShards}.", nameof(options));
+            throw new ArgumentException($"shards: must be between 0 and {FineWebFetchOptions.DatasetTrainShards} (the dataset has {FineWebFetchOptions.DatasetTrainShards} train shards), got {options.TrainShards}.");
         if (options.MaxAttempts < 1)
-            throw new ArgumentException($"max attempts: must be at least 1, got {options.MaxAttempts}.", nameof(options));
+            throw new ArgumentException($"max attempts: must be at least 1, got {options.MaxAttempts}.");
         if (options.RetryDelay < TimeSpan.Zero)
-            throw new ArgumentException("retry delay: must not be negative.", nameof(options));
+            throw new ArgumentException("retry delay: must not be negative.");
         if (options.ReadTimeout <= TimeSpan.Zero)
-            throw new ArgumentException("read timeout: must be positive.", nameof(options));
+            throw new ArgumentException("read timeout: must be positive.");
         if (!options.BaseUrl.IsAbsoluteUri || (options.BaseUrl.Scheme != Uri.UriSchemeHttp && options.BaseUrl.Scheme != Uri.UriSchemeHttps))
-            throw new ArgumentException($"base URL: must be an absolute http(s) URL, got '{options.BaseUrl}'.", nameof(options));
+            throw new ArgumentException($"base URL: must be an absolute http(s) URL, got '{options.BaseUrl}'.");
     }
 
     /// <summary>The files cached_fineweb10B.py fetches for N train shards: the val shard first, then train 1..N.</summary>

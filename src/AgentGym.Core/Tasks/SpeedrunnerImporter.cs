@@ -28,6 +28,12 @@ public sealed record SpeedrunImportResult(
 /// <summary>Imports the starting scripts, metrics and hints of the Automated LLM Speedrunning Benchmark from a local clone.</summary>
 public static class SpeedrunImport
 {
+    /// <summary>The task family, and its folder under the tasks root.</summary>
+    public const string Family = SpeedrunnerImporter.Family;
+
+    /// <summary>The starting records R of the benchmark's tasks R -> R+1.</summary>
+    public static IReadOnlyList<int> Records => SpeedrunnerImporter.TaskRecords;
+
     /// <summary>Copies what the clone holds into tasksRoot/nanogpt-speedrun/record-R/{start,hints}/ for the 19 tasks.</summary>
     /// <exception cref="ArgumentException">The clone folder does not exist or is not the benchmark; the message says which.</exception>
     public static Task<SpeedrunImportResult> RunAsync(string clonePath, string tasksRoot, CancellationToken cancellationToken) =>
