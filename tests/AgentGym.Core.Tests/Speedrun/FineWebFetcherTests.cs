@@ -106,6 +106,39 @@ public sealed class FineWebFetcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_complete_part_file_is_accepted_when_the_server_has_nothing_more()
+    {
+        // An earlier run received every byte but stopped before renaming: the Range request gets 416.
+        var shard = Shard(2000, seed: 15);
+        _server.Serve(Val, new ServedFile(shard));
+        Directory.CreateDirectory(Dest);
+        await File.WriteAllBytesAsync(Path.Combine(Dest, Val + ".part"), shard);
+
+        var result = await Fetch(Options(trainShards: 0));
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        Assert.Equal(ShardFetchStatus.Resumed, Assert.Single(result.Shards).Status);
+        Assert.Equal([(Val, (string?)$"bytes={shard.Length}-")], _server.Requests);
+        Assert.Equal(shard, await File.ReadAllBytesAsync(Path.Combine(Dest, Val)));
+    }
+
+    [Fact]
+    public async Task A_server_that_goes_silent_is_abandoned_after_the_read_timeout_and_resumed()
+    {
+        var shard = Shard(100000, seed: 16);
+        _server.Serve(Val, new ServedFile(shard) { StallFirstResponseAfter = 50000, StallFor = TimeSpan.FromSeconds(30) });
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        var result = await Fetch(Options(trainShards: 0) with { ReadTimeout = TimeSpan.FromMilliseconds(500) });
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Errors));
+        Assert.Equal(shard, await File.ReadAllBytesAsync(Path.Combine(Dest, Val)));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"took {started.Elapsed}: the stalled read was not abandoned");
+        Assert.Equal(2, _server.RequestsFor(Val));
+        Assert.NotNull(_server.Requests.Last().Range);
+    }
+
+    [Fact]
     public async Task A_truncated_shard_is_rejected_with_a_clear_error_and_not_kept()
     {
         var shard = Shard(4000, seed: 6);

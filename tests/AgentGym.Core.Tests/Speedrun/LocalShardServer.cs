@@ -14,6 +14,11 @@ internal sealed record ServedFile(byte[] Bytes)
     /// <summary>On the first request, announce the full length, send this many bytes, then drop the connection.</summary>
     public int? DropFirstResponseAfter { get; init; }
 
+    /// <summary>On the first request, send this many bytes, then go silent for StallFor before sending the rest.</summary>
+    public int? StallFirstResponseAfter { get; init; }
+
+    public TimeSpan StallFor { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Answer every request with this status and no body.</summary>
     public int? Status { get; init; }
 
@@ -116,6 +121,13 @@ internal sealed class LocalShardServer : IAsyncDisposable
                 await response.OutputStream.FlushAsync().ConfigureAwait(false);
                 response.Abort();
                 return;
+            }
+            if (file.StallFirstResponseAfter is { } stall && _dropped.TryAdd(name, 1))
+            {
+                await response.OutputStream.WriteAsync(body[..Math.Min(stall, body.Length)]).ConfigureAwait(false);
+                await response.OutputStream.FlushAsync().ConfigureAwait(false);
+                await Task.Delay(file.StallFor).ConfigureAwait(false);
+                body = body[Math.Min(stall, body.Length)..];
             }
             await response.OutputStream.WriteAsync(body).ConfigureAwait(false);
             response.Close();
