@@ -67,6 +67,16 @@ public sealed class SpeedrunCatalogTests
         Assert.DoesNotContain("window warmup", r12, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public void Imported_files_are_gitignored_and_manifests_are_not()
+    {
+        // The scripts and hints are CC BY-NC: an import must never show up as changes to commit.
+        var lines = File.ReadAllLines(Path.Combine(RepoPaths.Root, ".gitignore")).Select(l => l.Trim()).ToList();
+        Assert.Contains("/tasks/nanogpt-speedrun/*/start/", lines);
+        Assert.Contains("/tasks/nanogpt-speedrun/*/hints/", lines);
+        Assert.DoesNotContain(lines, l => l.Contains("task.json", StringComparison.Ordinal));
+    }
+
     public static TheoryData<int> Records()
     {
         var data = new TheoryData<int>();
