@@ -72,3 +72,13 @@ public sealed class TaskLoaderTests
         Assert.Contains("test/tiny", ex.Message);
     }
 }
+
+public sealed class NaturalOrderTests
+{
+    [Fact]
+    public void Numbers_sort_by_value()
+    {
+        string[] ids = ["f/record-10", "f/record-2", "e/x", "f/record-1", "f/record-1-quick"];
+        Assert.Equal(["e/x", "f/record-1", "f/record-1-quick", "f/record-2", "f/record-10"], ids.Order(NaturalOrder.Instance));
+    }
+}

@@ -16,6 +16,9 @@ internal static class DataCommands
     {
         var data = new Command("data", "Prepare and fetch training data.");
         data.Subcommands.Add(CreatePrepare());
+        var fetch = new Command("fetch", "Download published datasets.");
+        fetch.Subcommands.Add(SpeedrunCommands.CreateFetchCommand());
+        data.Subcommands.Add(fetch);
         return data;
     }
 

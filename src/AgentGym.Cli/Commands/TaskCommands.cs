@@ -14,6 +14,7 @@ internal static class TaskCommands
         var tasks = new Command("tasks", "List, show and import tasks.");
         tasks.Subcommands.Add(CreateList());
         tasks.Subcommands.Add(CreateShow());
+        tasks.Subcommands.Add(SpeedrunCommands.CreateImportCommand());
         return tasks;
     }
 

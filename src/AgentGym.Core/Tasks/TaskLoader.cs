@@ -31,6 +31,7 @@ internal static partial class TaskLoader
             }
             tasks.Add(task);
         }
+        tasks.Sort((a, b) => NaturalOrder.Instance.Compare(a.Id, b.Id));
         return new TaskCatalog(root, tasks, errors);
     }
 
