@@ -12,7 +12,6 @@ namespace AgentGym.Benchmarks;
 /// StepAsync, which includes writing the trajectory line. The fsync variant adds the machine-crash durability
 /// option, and is the baseline the default is compared against.
 /// </summary>
-[InProcess]
 [MedianColumn]
 [MemoryDiagnoser]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
