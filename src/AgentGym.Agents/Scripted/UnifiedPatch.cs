@@ -87,7 +87,7 @@ internal static partial class UnifiedPatch
     private static int? Locate(List<string> lines, IReadOnlyList<string> block, int expected)
     {
         if (block.Count == 0) return Math.Min(expected, lines.Count);
-        for (var distance = 0; distance <= lines.Count; distance++)
+        for (var distance = 0; distance <= Math.Max(expected, lines.Count); distance++)
         {
             foreach (var at in new[] { expected - distance, expected + distance })
             {
