@@ -115,6 +115,43 @@ public sealed class ChatAgentTests
     }
 
     [Fact]
+    public async Task A_request_that_outlives_the_network_timeout_is_abandoned_and_retried()
+    {
+        await using var world = new AgentTestWorld();
+        world.Server.Enqueue(new FakeOpenAIServer.Reply(200, new Dictionary<string, string>(), _ => new JsonObject()) { Delay = TimeSpan.FromSeconds(5) });
+        world.Server.ToolCalls(("submit", "{}"));
+        await using var env = world.CreateEnvironment();
+        var settings = world.Settings(m => m with { RequestTimeoutSeconds = 1 });
+
+        var outcome = await world.Agent("sk", settings).RunAsync(env, Reset);
+
+        Assert.True(outcome.Terminated);
+        Assert.Equal(2, world.Server.Requests.Count);
+        var retry = Assert.Single(world.Retries);
+        Assert.Null(retry.StatusCode);
+        Assert.Equal("the request timed out", retry.Reason);
+    }
+
+    [Fact]
+    public async Task Azure_uses_the_v1_path_and_the_api_key_header()
+    {
+        await using var world = new AgentTestWorld();
+        world.Server.ToolCalls(("submit", "{}"));
+        await using var env = world.CreateEnvironment();
+        var root = new Uri(world.Server.BaseUrl.GetLeftPart(UriPartial.Authority) + "/");
+        var settings = world.Settings(m => m with { Provider = Llm.ModelProvider.Azure, Endpoint = root, Model = "my-deployment" });
+
+        var outcome = await world.Agent("sk", settings).RunAsync(env, Reset);
+
+        Assert.True(outcome.Terminated);
+        var request = Assert.Single(world.Server.Requests);
+        Assert.Equal("/openai/v1/chat/completions", request.Path);
+        Assert.Equal(AgentTestWorld.ApiKey, request.Headers["api-key"]);
+        Assert.False(request.Headers.ContainsKey("Authorization"));
+        Assert.Equal("my-deployment", request.Body["model"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_400_is_not_retried()
     {
         await using var world = new AgentTestWorld();

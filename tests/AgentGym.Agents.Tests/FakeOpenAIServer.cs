@@ -33,7 +33,11 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
     public sealed record RecordedRequest(string Path, JsonObject Body, IReadOnlyDictionary<string, string> Headers, DateTimeOffset At);
 
     /// <summary>A scripted answer: status, extra headers, and a JSON body (or a function of the request).</summary>
-    public sealed record Reply(int Status, IReadOnlyDictionary<string, string> Headers, Func<JsonObject, JsonObject> Body);
+    public sealed record Reply(int Status, IReadOnlyDictionary<string, string> Headers, Func<JsonObject, JsonObject> Body)
+    {
+        /// <summary>How long the server sits on the request before answering (to provoke client timeouts).</summary>
+        public TimeSpan Delay { get; init; }
+    }
 
     public FakeOpenAIServer Enqueue(Reply reply)
     {
@@ -94,14 +98,18 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
             HttpListenerContext context;
             try { context = await _listener.GetContextAsync().ConfigureAwait(false); }
             catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
-            try
+            // Each request on its own task: a slow (delayed) answer must not hold up the client's retry.
+            _ = Task.Run(async () =>
             {
-                await HandleAsync(context).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
-            {
-                // The client went away (e.g. it timed out); nothing to answer.
-            }
+                try
+                {
+                    await HandleAsync(context).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+                {
+                    // The client went away (e.g. it timed out); nothing to answer.
+                }
+            });
         }
     }
 
@@ -115,6 +123,7 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
         Reply? reply;
         lock (_script) _script.TryDequeue(out reply);
         reply ??= new Reply(500, new Dictionary<string, string>(), _ => new JsonObject { ["error"] = new JsonObject { ["message"] = "the test script ran out of replies" } });
+        if (reply.Delay > TimeSpan.Zero) await Task.Delay(reply.Delay).ConfigureAwait(false);
         var payload = Encoding.UTF8.GetBytes(reply.Body(body).ToJsonString());
         context.Response.StatusCode = reply.Status;
         context.Response.ContentType = "application/json";
