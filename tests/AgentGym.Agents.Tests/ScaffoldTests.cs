@@ -131,4 +131,40 @@ public sealed class ScaffoldTests
         Assert.Null(submission.RunId);
         Assert.Equal(AgentTestWorld.Script + "\n", submission.Code);
     }
+
+    [Fact]
+    public async Task Tree_grows_one_root_then_three_children_of_the_best()
+    {
+        await using var world = new AgentTestWorld();
+        world.Server.Text(Replace("# time_ms: 1000", "# time_ms: 800"));
+        world.Server.Text(Replace("# time_ms: 800", "# time_ms: 700"));
+        world.Server.Text(Replace("# time_ms: 800", "# time_ms: 750"));
+        world.Server.Text(Replace("# time_ms: 800", "# time_ms: 720"));
+        await using var env = world.CreateEnvironment();
+        var settings = world.Settings() with { Scaffold = new ScaffoldOptions { MaxNodes = 4 } };
+
+        var outcome = await world.Agent("tree", settings).RunAsync(env, Reset);
+
+        var tree = Tree(outcome.Episode);
+        Assert.Equal([null, 0, 1, 1, 1], Nodes(tree).Select(n => n["parent"]?.GetValue<int>()));
+        Assert.Equal(2, tree["submitted_node"]!.GetValue<int>());
+        Assert.Equal("run-2", Assert.Single(world.Scorer.Submissions).RunId);
+    }
+
+    [Fact]
+    public async Task A_known_step_budget_keeps_steps_back_to_submit_instead_of_being_truncated()
+    {
+        await using var world = new AgentTestWorld();
+        for (var i = 0; i < 5; i++) world.Server.Text(Replace("# time_ms: 1000", $"# time_ms: {900 - i}"));
+        await using var env = world.CreateEnvironment();
+        var settings = world.Settings() with { Scaffold = new ScaffoldOptions { ReserveSteps = 12 } };
+
+        var outcome = await world.Agent("flat", settings).RunAsync(env, Reset with { Budgets = new EpisodeBudgets { MaxSteps = 20 } });
+
+        Assert.True(outcome.Terminated);
+        Assert.False(outcome.Truncated);
+        Assert.True(outcome.Steps <= 20);
+        Assert.Equal(2, Tree(outcome.Episode)["executed_nodes"]!.GetValue<int>());
+        Assert.Equal("run-2", Assert.Single(world.Scorer.Submissions).RunId); // 899 ms beats 900 ms
+    }
 }
