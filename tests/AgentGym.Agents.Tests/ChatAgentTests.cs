@@ -214,4 +214,25 @@ public sealed class ChatAgentTests
         var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(outcome.Episode.Directory, "agent.json")))!;
         Assert.Equal("turn_limit", summary["stop_reason"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Old_observations_are_shortened_in_the_chat_but_kept_whole_in_the_trajectory()
+    {
+        await using var world = new AgentTestWorld();
+        world.Server.ToolCalls(("read_file", """{"path":"train_gpt.py"}"""));
+        world.Server.ToolCalls(("list_files", "{}"));
+        world.Server.ToolCalls(("submit", "{}"));
+        await using var env = world.CreateEnvironment();
+        var settings = world.Settings() with { Chat = new ChatAgentOptions { KeepFullObservations = 1, ElidedObservationChars = 20 } };
+
+        var outcome = await world.Agent("sk", settings).RunAsync(env, Reset);
+
+        var third = world.Server.Requests[2].Body["messages"]!.AsArray().Where(m => m!["role"]!.GetValue<string>() == "tool").ToList();
+        var old = third[0]!["content"]!.GetValue<string>();
+        Assert.EndsWith(ChatAgent.ElisionNote, old, StringComparison.Ordinal);
+        Assert.DoesNotContain("def train", old, StringComparison.Ordinal);
+        Assert.DoesNotContain(ChatAgent.ElisionNote, third[1]!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        var read = TrajectoryReader.Read(outcome.Episode.TrajectoryPath).First(e => e.ToolCall?.Name == "read_file");
+        Assert.Contains("def train", read.Observation.Text, StringComparison.Ordinal);
+    }
 }

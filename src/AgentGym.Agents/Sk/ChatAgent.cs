@@ -79,6 +79,7 @@ internal sealed class ChatAgent(ChatModelFactory models, ChatAgentOptions option
                     history.Add(new FunctionResultContent(call, result.Observation.Text).ToChatMessage());
                 }
                 if (session.Over) { stopReason = session.Last!.Terminated ? "terminated" : "truncated"; break; }
+                ElideOldObservations(history, options.KeepFullObservations, options.ElidedObservationChars);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -89,6 +90,24 @@ internal sealed class ChatAgent(ChatModelFactory models, ChatAgentOptions option
         session.WriteSummary(stopReason, Extra(model, turn, null));
         return session.Outcome();
     }
+
+    /// <summary>
+    /// Keeps the conversation within a model's context over a long episode: tool results older than the most recent
+    /// <paramref name="keep"/> are cut to their first characters with a note. Only the chat is shortened; the
+    /// trajectory keeps every observation whole.
+    /// </summary>
+    internal static void ElideOldObservations(ChatHistory history, int keep, int headChars)
+    {
+        var results = history.SelectMany(m => m.Items.OfType<FunctionResultContent>().Select(r => (Message: m, Result: r))).ToList();
+        foreach (var (message, result) in results.Take(Math.Max(0, results.Count - keep)))
+        {
+            if (result.Result is not string text || text.Length <= headChars + ElisionNote.Length || text.EndsWith(ElisionNote, StringComparison.Ordinal)) continue;
+            var index = message.Items.IndexOf(result);
+            message.Items[index] = new FunctionResultContent(result.FunctionName, result.PluginName, result.CallId, text[..headChars] + "\n" + ElisionNote);
+        }
+    }
+
+    internal const string ElisionNote = "[... older observation shortened to save context; call the tool again to see it in full.]";
 
     private static JsonObject Extra(ChatModel model, int turns, Exception? error)
     {
@@ -122,4 +141,10 @@ public sealed record ChatAgentOptions
 
     /// <summary>Consecutive answers without a tool call before the agent gives up (each is followed by a nudge).</summary>
     public int MaxIdleTurns { get; init; } = 3;
+
+    /// <summary>Tool results kept whole in the chat; older ones are shortened (the trajectory keeps them all).</summary>
+    public int KeepFullObservations { get; init; } = 30;
+
+    /// <summary>Characters kept of a shortened tool result.</summary>
+    public int ElidedObservationChars { get; init; } = 600;
 }
