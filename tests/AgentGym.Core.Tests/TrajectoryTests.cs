@@ -30,6 +30,21 @@ public sealed class TrajectoryTests
     }
 
     [Fact]
+    public async Task Agent_info_on_a_tool_call_is_recorded_under_info_agent_and_not_interpreted()
+    {
+        await using var world = new TestWorld();
+        await using var env = await world.ResetAsync();
+        var agentInfo = new System.Text.Json.Nodes.JsonObject { ["model_turn"] = 3, ["usage"] = new System.Text.Json.Nodes.JsonObject { ["input_tokens"] = 120 } };
+        var result = await env.StepAsync(ToolCall.Create("list_files") with { AgentInfo = agentInfo });
+        agentInfo["model_turn"] = 99; // the environment keeps its own copy
+        Assert.Equal(3, result.Info["agent"]!["model_turn"]!.GetValue<int>());
+        var entry = TrajectoryReader.Read(env.Episode!.TrajectoryPath)[1];
+        Assert.Equal(120, entry.Info!["agent"]!["usage"]!["input_tokens"]!.GetValue<int>());
+        var plain = await env.StepAsync("list_files");
+        Assert.False(plain.Info.ContainsKey("agent"));
+    }
+
+    [Fact]
     public async Task A_replay_reproduces_a_recorded_episode_step_for_step()
     {
         await using var world = new TestWorld();

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AgentGym.Core.Agents;
+using AgentGym.Agents;
 using AgentGym.Core.Environment;
 using AgentGym.Core.Json;
 using AgentGym.Core.Tasks;
@@ -14,7 +14,7 @@ internal static class EpisodeCommand
     public static Command Create()
     {
         var task = new Option<string>("--task") { Description = "Task id (see `agentgym tasks list`).", Required = true };
-        var agent = new Option<string>("--agent") { Description = "Which agent acts: replay.", DefaultValueFactory = _ => "replay" };
+        var agent = new Option<string>("--agent") { Description = $"Which agent acts: {string.Join(", ", AgentFactory.Names)}.", DefaultValueFactory = _ => "replay" };
         var trajectory = new Option<string?>("--trajectory") { Description = "For --agent replay: the trajectory file whose tool calls are replayed." };
         var hints = new Option<string>("--hints") { Description = "Hint regime: none, L1, L2, L3, L1+L2, L1+L2+L3.", DefaultValueFactory = _ => "none" };
         var seed = new Option<int>("--seed") { Description = "Episode seed (passed to training scripts as AGENTGYM_SEED).", DefaultValueFactory = _ => 1 };
@@ -22,10 +22,12 @@ internal static class EpisodeCommand
         var sandbox = new Option<string>("--sandbox") { Description = "Where training runs: docker, local (no isolation) or none.", DefaultValueFactory = _ => "docker" };
         var json = CommonOptions.Json();
         var tasksDir = CommonOptions.TasksDir();
+        var agentOptions = new AgentOptions();
         var command = new Command("episode", "Run one episode with an agent, printing each step.")
         {
             task, agent, trajectory, hints, seed, maxSteps, sandbox, json, tasksDir,
         };
+        foreach (var option in agentOptions.All) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var paths = CliPaths.Discover(parse.GetValue(tasksDir));
@@ -43,12 +45,12 @@ internal static class EpisodeCommand
                 return 1;
             }
 
-            IAgent theAgent;
+            IEpisodeAgent theAgent;
             try
             {
-                theAgent = AgentFactory.Create(parse.GetValue(agent)!, parse.GetValue(trajectory));
+                theAgent = AgentFactory.Create(parse.GetValue(agent)!, parse.GetValue(trajectory), () => agentOptions.Build(parse), catalog);
             }
-            catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or InvalidDataException)
+            catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or InvalidDataException or InvalidOperationException or DirectoryNotFoundException)
             {
                 Console.Error.WriteLine($"error: {ex.Message}");
                 return 1;
@@ -73,8 +75,8 @@ internal static class EpisodeCommand
                 DefaultBudgets = budgets,
             });
             var asJson = parse.GetValue(json);
-            var outcome = await EpisodeRunner.RunAsync(environment, theAgent,
-                new ResetOptions { TaskId = taskId, Hints = regime, Seed = parse.GetValue(seed) },
+            var outcome = await theAgent.RunAsync(environment,
+                new ResetOptions { TaskId = taskId, Hints = regime, Seed = parse.GetValue(seed), Budgets = budgets },
                 (step, call, result) => PrintStep(step, call, result, asJson),
                 cancellationToken).ConfigureAwait(false);
 

@@ -51,6 +51,7 @@ internal sealed class Episode(EpisodeInfo info, Tasks.TaskManifest task, Episode
         info["step"] = _steps;
         info["task_id"] = task.Id;
         if (truncatedBy is not null) info["truncated_by"] = truncatedBy;
+        if (call.AgentInfo is not null) info["agent"] = call.AgentInfo.DeepClone();
         var observationText = truncated
             ? result.Text + $"\n[The episode is truncated: the {truncatedBy} budget is used up.]"
             : result.Text;

@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+
+namespace AgentGym.Agents;
+
+/// <summary>What became of one training run, from the environment's own run summary (never from the agent's reading of logs).</summary>
+internal sealed record RunReport(string? RunId, string State, double? ValLoss, double? TrainTimeMs, string? Reason)
+{
+    public bool Succeeded => State == "succeeded";
+
+    public static RunReport NotStarted(string why) => new(null, "not_started", null, null, why);
+}
+
+/// <summary>Starts a run and follows it to the end with the environment's tools: run_training, run_status (waiting), get_metrics.</summary>
+internal static class RunWaiter
+{
+    public static async Task<RunReport> RunAsync(GymSession session, Func<string, JsonObject> info, int waitSeconds, CancellationToken cancellationToken)
+    {
+        var started = await session.StepAsync("run_training", null, info("run"), cancellationToken).ConfigureAwait(false);
+        if (started.Observation.IsError || started.Info["run_id"]?.GetValue<string>() is not { } runId)
+            return RunReport.NotStarted(started.Observation.Text);
+        while (!session.Over)
+        {
+            var status = await session.StepAsync("run_status", new { run_id = runId, wait_seconds = waitSeconds }, info("wait"), cancellationToken).ConfigureAwait(false);
+            if (status.Observation.IsError || status.Info["state"]?.GetValue<string>() != "running") break;
+        }
+        if (session.Over) return new RunReport(runId, "unknown", null, null, "the episode ended before the run was read");
+        var metrics = await session.StepAsync("get_metrics", new { run_id = runId }, info("metrics"), cancellationToken).ConfigureAwait(false);
+        var summary = metrics.Info;
+        if (metrics.Observation.IsError) return new RunReport(runId, "unknown", null, null, metrics.Observation.Text);
+        return new RunReport(
+            runId,
+            summary["state"]?.GetValue<string>() ?? "unknown",
+            Number(summary["last_val_loss"]),
+            Number(summary["train_time_ms"]),
+            summary["reason"]?.GetValue<string>());
+    }
+
+    /// <summary>A JSON number of whatever CLR type the environment stored it as.</summary>
+    public static double? Number(JsonNode? node) =>
+        node is JsonValue v && double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : null;
+}
