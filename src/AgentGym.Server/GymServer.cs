@@ -92,7 +92,8 @@ public static class GymServer
             StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
-        app.UseMiddleware<AccessMiddleware>(string.IsNullOrEmpty(options.Token) ? NoToken(logger) : new TokenCheck(options.Token));
+        var access = new AccessMiddleware(string.IsNullOrEmpty(options.Token) ? NoToken(logger) : new TokenCheck(options.Token));
+        app.Use(access.InvokeAsync);
         app.UseRouting();
         EpisodeEndpoints.Map(app, options, store, tools, logger);
         app.MapMcp("/mcp");
@@ -101,11 +102,13 @@ public static class GymServer
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+        catch (Exception ex)
         {
             await app.DisposeAsync().ConfigureAwait(false);
             await store.DisposeAsync().ConfigureAwait(false);
-            throw new InvalidOperationException($"Could not listen on {string.Join(", ", options.Urls)}: {ex.Message}", ex);
+            if (ex is IOException or System.Net.Sockets.SocketException)
+                throw new InvalidOperationException($"Could not listen on {string.Join(", ", options.Urls)}: {ex.Message}", ex);
+            throw;
         }
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses

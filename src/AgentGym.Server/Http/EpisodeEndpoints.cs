@@ -47,7 +47,18 @@ internal static class EpisodeEndpoints
         {
             using var body = await RequestBodies.ReadJsonAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
             var reset = ResetRequest.Parse(body.RootElement, options.Gym, options.DefaultTaskId);
-            var (episode, result) = await store.CreateAsync(reset, context.RequestAborted).ConfigureAwait(false);
+            HostedEpisode episode;
+            ResetResult result;
+            try
+            {
+                (episode, result) = await store.CreateAsync(reset, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or InvalidDataException)
+            {
+                // The request was fine but the host cannot start this task (files not imported, disk full): say why.
+                logger.LogError(ex, "Reset of task {TaskId} failed", reset.TaskId);
+                return Problems.Create(StatusCodes.Status500InternalServerError, "Reset failed", $"Task {reset.TaskId} could not be started: {ex.Message}");
+            }
             logger.LogInformation("Episode {EpisodeId} created for task {TaskId}", episode.Id, episode.Info.TaskId);
             context.Response.Headers.Location = $"/v1/episodes/{Uri.EscapeDataString(episode.Id)}";
             return Results.Json(new JsonObject

@@ -8,9 +8,9 @@ namespace AgentGym.Server.Security;
 /// choice): a web page in the operator's browser must not be able to drive the gym, so requests must name a loopback
 /// Host (defeats DNS rebinding) and carry no foreign Origin.
 /// </summary>
-internal sealed class AccessMiddleware(RequestDelegate next, TokenCheck? token)
+internal sealed class AccessMiddleware(TokenCheck? token)
 {
-    public async Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         if (context.Request.Path.Equals("/health", StringComparison.Ordinal))
         {
