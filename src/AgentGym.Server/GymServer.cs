@@ -41,8 +41,10 @@ public static class GymServer
         });
         builder.WebHost.UseUrls([.. options.Urls]);
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddSimpleConsole(c => c.SingleLine = true);
+        // Logs go to stderr: stdout is left to the host (agentgym serve prints its ready line there for scripts).
+        builder.Logging.AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.AddRoutingCore();
         builder.Services.AddProblemDetails();
         builder.Services.AddSingleton(options.Gym.TimeProvider);

@@ -31,7 +31,7 @@ internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo inf
 
     public enum StepStatus { Done, Busy, Closed }
 
-    public async Task<(StepStatus Status, StepResult? Result)> StepAsync(ToolCall call, DateTimeOffset now, TimeProvider time, CancellationToken cancellationToken)
+    public async Task<(StepStatus Status, StepResult? Result)> StepAsync(ToolCall call, TimeProvider time, CancellationToken cancellationToken)
     {
         TaskCompletionSource done;
         lock (_gate)

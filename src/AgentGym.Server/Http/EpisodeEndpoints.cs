@@ -78,7 +78,7 @@ internal static class EpisodeEndpoints
             using var body = await RequestBodies.ReadJsonAsync(context.Request, context.RequestAborted).ConfigureAwait(false);
             var call = StepRequest.Parse(body.RootElement);
             var started = time.GetTimestamp();
-            var (status, result) = await episode.StepAsync(call, time.GetUtcNow(), time, context.RequestAborted).ConfigureAwait(false);
+            var (status, result) = await episode.StepAsync(call, time, context.RequestAborted).ConfigureAwait(false);
             switch (status)
             {
                 case HostedEpisode.StepStatus.Busy:
