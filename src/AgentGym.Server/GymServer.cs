@@ -132,13 +132,18 @@ public static class GymServer
 
         public IReadOnlyList<Uri> Addresses => addresses;
 
-        public Task Completion { get; } = Stopped(app);
+        public Task Completion { get; } = StopRequested(app);
 
-        private static Task Stopped(WebApplication app)
+        /// <summary>
+        /// The host's console lifetime turns SIGINT and SIGTERM into a stop request and swallows the signal; nothing
+        /// stops Kestrel for us (we called StartAsync, not RunAsync), so the owner learns of the request here and
+        /// disposes the server.
+        /// </summary>
+        private static Task StopRequested(WebApplication app)
         {
-            var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            app.Lifetime.ApplicationStopped.Register(() => stopped.TrySetResult());
-            return stopped.Task;
+            var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            app.Lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+            return stopping.Task;
         }
 
         public async ValueTask DisposeAsync()

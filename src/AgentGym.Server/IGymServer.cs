@@ -6,6 +6,6 @@ public interface IGymServer : IAsyncDisposable
     /// <summary>The addresses Kestrel actually bound (port 0 resolved).</summary>
     IReadOnlyList<Uri> Addresses { get; }
 
-    /// <summary>Completes when the server has stopped.</summary>
+    /// <summary>Completes when the server is asked to stop (SIGINT/SIGTERM); the owner then disposes it.</summary>
     Task Completion { get; }
 }
