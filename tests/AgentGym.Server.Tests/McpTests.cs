@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -58,6 +59,26 @@ public sealed class McpTests
             TransportMode = HttpTransportMode.StreamableHttp,
         }, loggerFactory: null);
         await Assert.ThrowsAnyAsync<Exception>(async () => await McpClient.CreateAsync(transport, clientOptions: null, loggerFactory: null));
+    }
+
+    [Fact]
+    public async Task Over_http_an_ended_mcp_session_disposes_its_environment_and_frees_its_slot()
+    {
+        await using var live = await LiveServer.StartAsync(configure: o => o with { MaxEpisodes = 1 });
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var client = await ConnectAsync(live, timeout.Token);
+        var reset = await client.CallToolAsync("reset", new Dictionary<string, object?> { ["task_id"] = TestWorld.TaskId }, cancellationToken: timeout.Token);
+        Assert.NotEqual(true, reset.IsError);
+
+        using var refused = await live.Client.PostAsJsonAsync("/v1/episodes", new { task_id = TestWorld.TaskId }, timeout.Token);
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, refused.StatusCode);
+
+        await client.DisposeAsync();
+        await ApiTests.WaitUntilAsync(async () =>
+        {
+            using var created = await live.Client.PostAsJsonAsync("/v1/episodes", new { task_id = TestWorld.TaskId }, timeout.Token);
+            return created.StatusCode == System.Net.HttpStatusCode.Created;
+        });
     }
 
     private static Task<McpClient> ConnectAsync(LiveServer live, CancellationToken cancellationToken) =>

@@ -70,6 +70,25 @@ public sealed class TelemetryTests
         Assert.Contains(events, e => e.Kind == "metric");
     }
 
+    [Fact]
+    public async Task A_silent_run_gets_keep_alive_comments()
+    {
+        var sandbox = new ScriptedSandbox([], gateFinish: true);
+        await using var live = await LiveServer.StartAsync(sandbox, o => o with { StreamHeartbeat = TimeSpan.FromMilliseconds(50) });
+        var id = await live.CreateEpisodeAsync();
+        (await live.StepAsync(id, "run_training")).Dispose();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await live.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, $"/v1/episodes/{id}/runs/run-1/events"), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(timeout.Token));
+        var beats = 0;
+        while (beats < 2 && await reader.ReadLineAsync(timeout.Token) is { } line)
+            if (line == ": keep-alive") beats++;
+        sandbox.Finish.SetResult();
+        Assert.Equal(2, beats);
+        Assert.Contains("event: end", await reader.ReadToEndAsync(timeout.Token));
+    }
+
     internal sealed record SseEvent(long Id, string Kind, JsonObject Data);
 
     /// <summary>Reads SSE frames until the server closes the stream.</summary>
