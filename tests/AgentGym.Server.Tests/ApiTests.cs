@@ -195,6 +195,25 @@ public sealed class ApiTests
     }
 
     [Fact]
+    public async Task Closing_an_episode_cancels_its_step_in_flight_and_its_runs()
+    {
+        var sandbox = new ScriptedSandbox([], gateFinish: true);
+        await using var live = await LiveServer.StartAsync(sandbox);
+        var id = await live.CreateEpisodeAsync();
+        (await live.StepAsync(id, "run_training")).Dispose();
+        var waiting = live.StepAsync(id, "run_status", new { run_id = "run-1", wait_seconds = 600 });
+        await WaitUntilAsync(async () => (await live.Client.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>($"/v1/episodes/{id}"))!["step_in_flight"]!.GetValue<bool>());
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var deleted = await live.Client.DeleteAsync($"/v1/episodes/{id}", timeout.Token);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        using var answered = await waiting.WaitAsync(timeout.Token);
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        var run = File.ReadAllText(Path.Combine(live.World.EpisodesDirectory, id, "runs", "run-1", "run.json"));
+        Assert.Contains("cancelled", run);
+    }
+
+    [Fact]
     public async Task Episodes_are_isolated_from_each_other()
     {
         await using var live = await LiveServer.StartAsync();
