@@ -47,7 +47,6 @@ public static class GymServer
         builder.Logging.AddConsole(c => c.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.AddRoutingCore();
         builder.Services.AddProblemDetails();
-        builder.Services.AddSingleton(options.Gym.TimeProvider);
         builder.Services
             .AddMcpServer(o =>
             {
