@@ -6,5 +6,7 @@ var root = new RootCommand("AgentGym: a gym environment for research agents that
     TaskCommands.Create(),
     EpisodeCommand.Create(),
     DataCommands.Create(),
+    ServeCommands.CreateServe(),
+    ServeCommands.CreateMcp(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
