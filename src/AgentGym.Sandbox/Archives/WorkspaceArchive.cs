@@ -15,15 +15,19 @@ internal static class WorkspaceArchive
     /// <summary>Writes the directories and regular files under <paramref name="root"/> to a tar stream; symlinks are skipped, never followed.</summary>
     public static async Task WriteAsync(string root, Stream destination, CancellationToken cancellationToken)
     {
+        var entries = 0;
         var writer = new TarWriter(destination, TarEntryFormat.Pax, leaveOpen: true);
         await using (writer.ConfigureAwait(false))
         {
-            await WriteDirectoryAsync(writer, new DirectoryInfo(root), "", cancellationToken).ConfigureAwait(false);
+            entries = await WriteDirectoryAsync(writer, new DirectoryInfo(root), "", cancellationToken).ConfigureAwait(false);
         }
+        // TarWriter writes no end-of-archive blocks for an empty archive, and GNU tar refuses empty input.
+        if (entries == 0) await destination.WriteAsync(new byte[1024], cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task WriteDirectoryAsync(TarWriter writer, DirectoryInfo directory, string prefix, CancellationToken cancellationToken)
+    private static async Task<int> WriteDirectoryAsync(TarWriter writer, DirectoryInfo directory, string prefix, CancellationToken cancellationToken)
     {
+        var entries = 0;
         foreach (var info in directory.EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -33,7 +37,7 @@ internal static class WorkspaceArchive
             {
                 var entry = new PaxTarEntry(TarEntryType.Directory, name + "/") { Mode = DirectoryMode, ModificationTime = sub.LastWriteTimeUtc };
                 await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
-                await WriteDirectoryAsync(writer, sub, name + "/", cancellationToken).ConfigureAwait(false);
+                entries += 1 + await WriteDirectoryAsync(writer, sub, name + "/", cancellationToken).ConfigureAwait(false);
             }
             // The snapshot comes from the episode workspace, which only ever holds plain files (the file tools and the
             // copy-back write nothing else), so a FileInfo here is a regular file; devices are skipped all the same.
@@ -50,9 +54,11 @@ internal static class WorkspaceArchive
                         DataStream = stream,
                     };
                     await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+                    entries++;
                 }
             }
         }
+        return entries;
     }
 
     private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute

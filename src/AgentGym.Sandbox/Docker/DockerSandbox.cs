@@ -313,7 +313,7 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
         // tar's output goes through a pipe into the extractor, so a large /outputs never sits in memory whole.
         var pipe = new Pipe();
         var writer = pipe.Writer.AsStream();
-        var exec = ExecAsync(containerId, ["tar", "-c", "-f", "-", "-C", from, "."], stdin: null, stdout: writer, cancellationToken);
+        var exec = ExecAsync(containerId, ["tar", "-c", "-f", "-", "--hard-dereference", "-C", from, "."], stdin: null, stdout: writer, cancellationToken);
         var complete = exec.ContinueWith(t => pipe.Writer.CompleteAsync(t.Exception?.GetBaseException()).AsTask(), CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
         ExtractReport report;
