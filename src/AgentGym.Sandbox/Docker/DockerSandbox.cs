@@ -151,7 +151,8 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var pump = PumpAsync(stream, sink, stop.Token);
         var limit = Task.Delay(request.TimeLimit, _time, stop.Token);
-        var cancelled = Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+        // On the linked token, so the registration ends with the run; a cancelled stop also ends `limit`, hence the IsCancellationRequested checks below.
+        var cancelled = Task.Delay(Timeout.InfiniteTimeSpan, stop.Token);
         var first = await Task.WhenAny(pump, limit, cancelled).ConfigureAwait(false);
         var end = _time.GetTimestamp();
 

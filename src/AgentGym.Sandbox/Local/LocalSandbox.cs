@@ -102,7 +102,8 @@ internal sealed partial class LocalSandbox(LocalSandboxOptions options, TimeProv
         var stderr = PumpAsync(process.StandardError.BaseStream, OutputStream.Stderr, sink, stop.Token);
         var exited = process.WaitForExitAsync(CancellationToken.None);
         var limit = Task.Delay(request.TimeLimit, time, stop.Token);
-        var cancelled = Task.Delay(Timeout.InfiniteTimeSpan, cancellationToken);
+        // On the linked token, so the registration ends with the run; a cancelled stop also ends `limit`, hence the IsCancellationRequested checks below.
+        var cancelled = Task.Delay(Timeout.InfiniteTimeSpan, stop.Token);
         var first = await Task.WhenAny(exited, limit, cancelled).ConfigureAwait(false);
         var end = time.GetTimestamp();
         if (first != exited)
