@@ -8,7 +8,7 @@ using System.Globalization;
 using AgentGym.Core.Sandboxing;
 using AgentGym.Sandbox;
 
-var steps = Arg("--steps", 150);
+var steps = Arg("--steps", 100);
 var rounds = Arg("--rounds", 2);
 var image = ArgString("--image", "agentgym-cpu:latest");
 
@@ -19,7 +19,7 @@ const string Script = """
     torch.manual_seed(0)
     torch.set_num_threads(2)
     steps = int(os.environ["STEPS"])
-    V, T, B, D = 256, 64, 32, 256
+    V, T, B, D = 256, 64, 16, 128
     model = nn.Sequential(nn.Embedding(V, D), nn.Linear(D, 4 * D), nn.GELU(), nn.Linear(4 * D, D), nn.GELU(), nn.Linear(D, V))
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     data = torch.randint(0, V, (200_000,))

@@ -404,8 +404,18 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
         try
         {
             if (_swept) return;
-            var containers = await _engine.CallAsync(ct => Client.Containers.ListContainersAsync(
-                new ContainersListParameters { All = true, Filters = ContainerSpec.OwnedFilter(_options.LabelPrefix) }, ct), cancellationToken).ConfigureAwait(false);
+            IList<ContainerListResponse> containers;
+            try
+            {
+                containers = await _engine.CallAsync(ct => Client.Containers.ListContainersAsync(
+                    new ContainersListParameters { All = true, Filters = ContainerSpec.OwnedFilter(_options.LabelPrefix) }, ct), cancellationToken).ConfigureAwait(false);
+            }
+            catch (DockerApiException)
+            {
+                // Housekeeping only: an engine that will not list containers must not stop the run itself.
+                _swept = true;
+                return;
+            }
             foreach (var container in containers)
             {
                 if (ContainerSpec.IsLeftover(container.Labels, _options.LabelPrefix, _ownerHost, IsProcessAlive))
