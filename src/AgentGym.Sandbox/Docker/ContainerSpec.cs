@@ -23,12 +23,15 @@ internal static class ContainerSpec
     /// <summary>The holder outlives the time limit by this much, then ends on its own: a dead-man switch for a host that died mid-run.</summary>
     public static readonly TimeSpan HolderGrace = TimeSpan.FromMinutes(15);
 
+    /// <summary>Upper bound on the holder's sleep, so an absurd time limit cannot overflow it.</summary>
+    public static readonly TimeSpan MaxHolderLifetime = TimeSpan.FromDays(7);
+
     public static CreateContainerParameters Build(SandboxRunRequest request, string image, DockerSandboxOptions options, IReadOnlyDictionary<string, string> labels)
     {
         var limits = request.Limits;
         var diskMb = Math.Max(1, limits.DiskMb);
         var memoryBytes = limits.MemoryMb * 1024 * 1024;
-        var holderSeconds = (long)Math.Ceiling((request.TimeLimit + HolderGrace).TotalSeconds);
+        var holderSeconds = (long)Math.Ceiling(Math.Min(request.TimeLimit.TotalSeconds + HolderGrace.TotalSeconds, MaxHolderLifetime.TotalSeconds));
         var host = new HostConfig
         {
             NetworkMode = "none",

@@ -112,7 +112,14 @@ internal sealed partial class LocalSandbox(LocalSandboxOptions options, TimeProv
             if (timedOut)
                 sink.OnLine(new SandboxLine(OutputStream.Harness, $"[sandbox] time limit of {request.TimeLimit.TotalSeconds:0.#} s reached; killing the run", end));
             KillGroup(pgid);
-            await exited.WaitAsync(DrainTimeout, time, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await exited.WaitAsync(DrainTimeout, time, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Stuck in the kernel (D state) after SIGKILL: the verdict stands; the process ends when the kernel lets it.
+            }
             await DrainAsync(stdout, stderr).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
             end = time.GetTimestamp();
