@@ -8,5 +8,6 @@ var root = new RootCommand("AgentGym: a gym environment for research agents that
     DataCommands.Create(),
     ServeCommands.CreateServe(),
     ServeCommands.CreateMcp(),
+    SandboxCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
