@@ -4,8 +4,9 @@
 #
 # Usage: measure_records.sh [record numbers...]        (default: every records/record_*)
 # Environment:
-#   RUNS=3                 runs per record (seeds SEED0, SEED0+1, ...)
+#   RUNS=3                 runs per record (seeds SEED0, SEED0+1, ...), done round-robin
 #   SEED0=1
+#   APPEND=1               keep earlier runs in $WORK/runs.jsonl (default: start afresh)
 #   DATA=/tmp/ts-data      output of prepare_data.py (uses DATA/visible)
 #   VAL_TOKENS=32768       AGENTGYM_VAL_TOKENS
 #   IMAGE=agentgym-cpu:latest
@@ -41,6 +42,8 @@ else
 fi
 
 mkdir -p "$WORK"
+[ "${APPEND:-0}" = "1" ] || rm -f "$WORK/runs.jsonl"
+touch "$WORK/runs.jsonl"
 summarise() {
   python3 - "$WORK/runs.jsonl" "$OUT" "$IMAGE" "$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || echo unknown)" "$VAL_TOKENS" "$CPUS" <<'PY'
 import json, math, statistics, sys, datetime
@@ -91,11 +94,13 @@ for rec, e in records.items():
 PY
 }
 
-for rec in "${records[@]}"; do
-  dir="$RECORDS_DIR/record_$rec"
-  [ -f "$dir/train_gpt.py" ] || { echo "missing $dir/train_gpt.py" >&2; exit 1; }
-  for i in $(seq 0 $((RUNS - 1))); do
-    seed=$((SEED0 + i))
+# Round-robin: one run of every record per seed, so that an interrupted measurement still covers
+# every record (and background load hits all records alike).
+for i in $(seq 0 $((RUNS - 1))); do
+  seed=$((SEED0 + i))
+  for rec in "${records[@]}"; do
+    dir="$RECORDS_DIR/record_$rec"
+    [ -f "$dir/train_gpt.py" ] || { echo "missing $dir/train_gpt.py" >&2; exit 1; }
     name="record_${rec}_seed_${seed}"
     outdir="$WORK/$name"
     rm -rf "$outdir"; mkdir -p "$outdir"; chmod 777 "$outdir"
