@@ -1,10 +1,11 @@
-"""tiny-shakespeare speedrun, record 6: learning-rate decay re-tuned to the shorter run.
+"""tiny-shakespeare speedrun, record 6: a shallower model (3 layers instead of 4), shorter schedule.
 
 A character-level GPT trained on CPU: rotary position embeddings, LayerNorm, an MLP with the
 squared-ReLU activation, causal self-attention with RMS-normalised queries and keys, output
 projections initialised to zero, tied input/output embeddings. The 2-D weight matrices inside
 the transformer blocks are trained with Muon; embeddings, biases and norm parameters with AdamW.
-The cosine decay now spans 350 steps instead of 800, matching how long the run really takes.
+With these changes a 3-layer model reaches the target in as few steps as the 4-layer one, and
+each step costs about a quarter less; warmup and decay are shortened to 10 and 300 steps.
 Training stops as soon as the validation loss reaches the target, or at the step limit.
 """
 import glob
@@ -40,7 +41,7 @@ class Hyperparameters:
     target_val_loss = float(os.environ.get("AGENTGYM_TARGET_VAL_LOSS", "1.80"))
     max_steps = int(os.environ.get("AGENTGYM_MAX_STEPS", "2000"))
     # model
-    n_layer = 4
+    n_layer = 3
     n_head = 4
     n_embd = 128
     block_size = 64  # context length
@@ -49,8 +50,8 @@ class Hyperparameters:
     learning_rate = 6e-3  # peak learning rate (AdamW: embeddings, biases, norms)
     muon_learning_rate = 0.02  # peak learning rate (Muon: 2-D matrices inside the blocks)
     muon_momentum = 0.95
-    warmup_steps = 50  # linear warmup from 0 to the peak
-    decay_steps = 350  # cosine decay from the peak to min_lr_frac * peak over this many steps
+    warmup_steps = 10  # linear warmup from 0 to the peak
+    decay_steps = 300  # cosine decay from the peak to min_lr_frac * peak over this many steps
     min_lr_frac = 0.1
     betas = (0.9, 0.95)
     grad_clip = 1.0
