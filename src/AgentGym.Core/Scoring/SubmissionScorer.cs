@@ -49,7 +49,7 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
         for (var r = 1; r <= repeats; r++)
         {
             var seed = submission.Episode.Seed + r - 1;
-            runs.Add(await TrainAsync(task, submission.CodeDirectory, Path.Combine(root, $"repeat-{r}"), $"verify-{r}",
+            runs.Add(await TrainAsync(task, submission.CodeDirectory, Path.Combine(root, $"repeat-{r}"), r, $"verify-{r}",
                 submission.Episode.EpisodeId, seed, cancellationToken).ConfigureAwait(false));
         }
         var start = await StartRecordAsync(submission, root, cancellationToken).ConfigureAwait(false);
@@ -121,7 +121,7 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
         public bool Succeeded => Result.Outcome == RunOutcome.Succeeded && Result.ExitCode is null or 0;
     }
 
-    private async Task<RepeatRun> TrainAsync(TaskManifest task, string codeDirectory, string directory, string runId, string episodeId, int seed, CancellationToken cancellationToken)
+    private async Task<RepeatRun> TrainAsync(TaskManifest task, string codeDirectory, string directory, int index, string runId, string episodeId, int seed, CancellationToken cancellationToken)
     {
         var workspace = Path.Combine(directory, "workspace");
         var outputs = Path.Combine(directory, "outputs");
@@ -145,7 +145,7 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
         await File.WriteAllTextAsync(Path.Combine(directory, "log.txt"), output.LogText(), cancellationToken).ConfigureAwait(false);
         var metrics = output.Metrics();
         var timing = RunTiming.From(metrics, out var timingError);
-        return new RepeatRun(int.Parse(runId[(runId.LastIndexOf('-') + 1)..], CultureInfo.InvariantCulture), seed, directory, result, metrics, timing, timingError);
+        return new RepeatRun(index, seed, directory, result, metrics, timing, timingError);
     }
 
     /// <summary>Runs a request; a sandbox that throws is a failed run with the reason, never an exception out of scoring.</summary>
@@ -190,7 +190,7 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
         try
         {
             if (TryReadCache(cacheFile) is { } cached) return cached;
-            var run = await TrainAsync(task, submission.StartDirectory, Path.Combine(root, "start-record"), "verify-start",
+            var run = await TrainAsync(task, submission.StartDirectory, Path.Combine(root, "start-record"), 0, "verify-start",
                 submission.Episode.EpisodeId, submission.Episode.Seed, cancellationToken).ConfigureAwait(false);
             if (!run.Succeeded || run.Timing is null)
                 return new StartMeasure(null, null, null, "measured", $"the starting record's run did not give a timing ({run.Result.Outcome}: {run.Result.Reason}{(run.TimingError is null ? "" : "; " + run.TimingError)})");
