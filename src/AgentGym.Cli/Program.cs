@@ -5,5 +5,6 @@ var root = new RootCommand("AgentGym: a gym environment for research agents that
 {
     TaskCommands.Create(),
     EpisodeCommand.Create(),
+    VerifyCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

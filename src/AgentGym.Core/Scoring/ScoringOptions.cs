@@ -44,6 +44,19 @@ public sealed record ScoringOptions
 
 public static class SubmissionScorers
 {
+    /// <summary>
+    /// A submission outside an episode (e.g. `agentgym verify`): copies the task's starting files to
+    /// directory/start for the protected-content check and uses directory as the episode folder for the records.
+    /// </summary>
+    public static Environment.Submission Standalone(Tasks.TaskManifest task, string codeDirectory, string directory, int seed)
+    {
+        var start = Path.Combine(directory, "start");
+        Tasks.TaskFiles.CopyStartingFiles(task, start);
+        var id = Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
+        var episode = new Environment.EpisodeInfo(id, task.Id, directory, codeDirectory, Path.Combine(directory, "trajectory.jsonl"), Environment.HintRegime.None, seed);
+        return new Environment.Submission(task, episode, Path.GetFullPath(codeDirectory), start, null);
+    }
+
     /// <summary>The verifying scorer: re-runs submissions in <paramref name="sandbox"/> and checks loss, time and content.</summary>
     public static Environment.ISubmissionScorer Create(ISandbox sandbox, ScoringOptions options) =>
         new SubmissionScorer(sandbox, options);
