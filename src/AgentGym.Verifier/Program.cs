@@ -57,6 +57,7 @@ static void Run(string[] rawArgs, JsonObject verdict, List<string> errors, JsonO
 
     // The container's CPU quota, not the host's core count: .NET's ProcessorCount already honours cgroup limits.
     torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
+    verdict["jit_executor"] = JitSettings.DisableOptimization();
     var device = torch.device(a.Device);
     var vocab = TokenShards.VocabSize(Path.Combine(a.DataDirectory, a.MetaFile));
     verdict["vocab_size"] = vocab;
