@@ -114,7 +114,8 @@ internal static class VerifyCommand
         return command;
     }
 
-    private static string DefaultVerifierImage(CliPaths paths)
+    /// <summary>The tag scripts/build-verifier.sh recorded, else $AGENTGYM_VERIFIER_IMAGE, else agentgym-verifier:latest.</summary>
+    public static string DefaultVerifierImage(CliPaths paths)
     {
         var stamp = Path.Combine(paths.RepoRoot, ".agentgym", "verifier-image");
         if (File.Exists(stamp) && File.ReadAllText(stamp).Trim() is { Length: > 0 } tag) return tag;
