@@ -25,6 +25,9 @@ internal sealed record RunTiming
 
     public required int TimedLines { get; init; }
 
+    /// <summary>Changes between running and paused intervals: where a late-delivered line shifts host time between them.</summary>
+    public required int Boundaries { get; init; }
+
     /// <summary>
     /// The train_time used for the reward: the reported one, or the host's measure (first reported step plus the
     /// host-observed running time) when that is longer, so that under-reporting within the tolerance gains nothing.
@@ -34,7 +37,13 @@ internal sealed record RunTiming
     /// <summary>|reported growth - host running time| / host running time.</summary>
     public double Disagreement => HostRunningMs > 0 ? Math.Abs(ReportedGrowthMs - HostRunningMs) / HostRunningMs : ReportedGrowthMs == 0 ? 0 : double.PositiveInfinity;
 
-    public bool Agrees(double tolerance, double slackMs) => Math.Abs(ReportedGrowthMs - HostRunningMs) <= tolerance * HostRunningMs + slackMs;
+    /// <summary>
+    /// Lines can arrive late (pipes, the container engine) but never early; a late line at a running/paused boundary
+    /// moves host time from one side to the other, so the slack is per boundary (plus one for the two ends).
+    /// </summary>
+    public double AllowedDifferenceMs(double tolerance, double slackMs) => tolerance * HostRunningMs + slackMs * (Boundaries + 1);
+
+    public bool Agrees(double tolerance, double slackMs) => Math.Abs(ReportedGrowthMs - HostRunningMs) <= AllowedDifferenceMs(tolerance, slackMs);
 
     /// <summary>Reads the timed metric lines (in arrival order); an error says why no timing can be established.</summary>
     public static RunTiming? From(IReadOnlyList<MetricEvent> metrics, out string? error)
@@ -52,6 +61,8 @@ internal sealed record RunTiming
             return null;
         }
         double running = 0, growth = 0;
+        var boundaries = 0;
+        bool? lastRunning = null;
         for (var i = 1; i < timed.Count; i++)
         {
             var reported = timed[i].TrainTimeMs!.Value - timed[i - 1].TrainTimeMs!.Value;
@@ -62,6 +73,8 @@ internal sealed record RunTiming
             }
             growth += reported;
             if (reported > 0) running += timed[i].HostMs - timed[i - 1].HostMs;
+            if (lastRunning is { } was && was != reported > 0) boundaries++;
+            lastRunning = reported > 0;
         }
         return new RunTiming
         {
@@ -71,6 +84,7 @@ internal sealed record RunTiming
             HostRunningMs = running,
             HostSpanMs = timed[^1].HostMs - timed[0].HostMs,
             TimedLines = timed.Count,
+            Boundaries = boundaries,
         };
     }
 }

@@ -414,7 +414,7 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
             var agrees = t.Agrees(v.TimeTolerance, slack);
             if (!agrees)
                 problems.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"repeat {run.Index}: reported train_time grew {t.ReportedGrowthMs:F0} ms while the host saw {t.HostRunningMs:F0} ms of running time ({t.Disagreement:P1} apart, tolerance {v.TimeTolerance:P0} + {slack:F0} ms)"));
+                    $"repeat {run.Index}: reported train_time grew {t.ReportedGrowthMs:F0} ms while the host saw {t.HostRunningMs:F0} ms of running time ({t.Disagreement:P1} apart; allowed {t.AllowedDifferenceMs(v.TimeTolerance, slack):F0} ms: {v.TimeTolerance:P0} + {slack:F0} ms x {t.Boundaries + 1})"));
             rows.Add(new JsonObject
             {
                 ["repeat"] = run.Index,
@@ -426,12 +426,14 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
                 ["disagreement"] = double.IsFinite(t.Disagreement) ? Math.Round(t.Disagreement, 4) : null,
                 ["verified_train_time_ms"] = Math.Round(t.VerifiedTrainTimeMs, 1),
                 ["timed_lines"] = t.TimedLines,
+                ["running_paused_boundaries"] = t.Boundaries,
+                ["allowed_difference_ms"] = Math.Round(t.AllowedDifferenceMs(v.TimeTolerance, slack), 1),
             });
         }
         return Verdict(problems.Count == 0, string.Join("; ", problems), new JsonObject
         {
             ["tolerance"] = v.TimeTolerance,
-            ["slack_ms"] = slack,
+            ["slack_ms_per_boundary"] = slack,
             ["repeats"] = rows,
         });
     }

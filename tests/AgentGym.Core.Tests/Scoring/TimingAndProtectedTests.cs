@@ -18,6 +18,7 @@ public sealed class TimingAndProtectedTests
         Assert.Equal(300, timing.ReportedGrowthMs, 9);
         Assert.Equal(300, timing.HostRunningMs, 9);
         Assert.Equal(800, timing.HostSpanMs, 9);
+        Assert.Equal(2, timing.Boundaries);
         Assert.True(timing.Agrees(0.1, 0));
         Assert.Equal(400, timing.VerifiedTrainTimeMs, 9);
     }
@@ -30,6 +31,17 @@ public sealed class TimingAndProtectedTests
         Assert.Equal(0.5, timing.Disagreement, 9);
         Assert.Equal(350, timing.VerifiedTrainTimeMs, 9); // first report + 300 ms the host saw
         Assert.True(timing.Agrees(0.1, 200)); // within an absolute slack it would be accepted, hence the max above
+    }
+
+    [Fact]
+    public void A_late_line_at_a_pause_is_forgiven_per_boundary_but_not_beyond()
+    {
+        // the step-2 line arrives 80 ms late, together with the end of validation: host time leaks into "running"
+        var late = RunTiming.From([M(1, 100, 1000), M(2, 200, 1180), M(2, 200, 1600, val: 2.0), M(3, 300, 1700), M(4, 400, 1800)], out _)!;
+        Assert.Equal(380, late.HostRunningMs, 9);
+        Assert.False(late.Agrees(0.1, 0));
+        Assert.True(late.Agrees(0.1, 20)); // 38 + 20 x 3 >= 80
+        Assert.False(late.Agrees(0.0, 20));
     }
 
     [Fact]
