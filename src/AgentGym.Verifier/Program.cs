@@ -83,9 +83,10 @@ static void Run(string[] rawArgs, JsonObject verdict, List<string> errors, JsonO
     timings["load_ms"] = Lap(clock);
 
     var evaluator = new ModelEvaluator(model, device, a.SequenceLength, a.BatchSize, vocab);
+    long[] val = [];
     try
     {
-        var val = TokenShards.ReadFirst(a.DataDirectory, a.ValFiles, a.ValTokens);
+        val = TokenShards.ReadFirst(a.DataDirectory, a.ValFiles, a.ValTokens);
         if (val.Length < a.ValTokens) errors.Add($"val: only {val.Length} tokens available, {a.ValTokens} asked for");
         var (valLoss, valCount) = evaluator.CrossEntropy(val, cancellationToken);
         verdict["val_loss"] = Finite(valLoss, "val_loss", errors);
@@ -106,7 +107,7 @@ static void Run(string[] rawArgs, JsonObject verdict, List<string> errors, JsonO
 
     try
     {
-        var probe = evaluator.Probe(a.ProbeBatch, a.Tolerance, a.Seed, cancellationToken);
+        var probe = evaluator.Probe(val, a.ProbeBatch > 0 ? a.ProbeBatch : a.BatchSize, a.Tolerance, a.Seed, cancellationToken);
         verdict["causality"] = new JsonObject
         {
             ["ok"] = probe.Ok,

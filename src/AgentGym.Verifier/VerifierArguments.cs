@@ -24,7 +24,8 @@ internal sealed record VerifierArguments
 
     public int SequenceLength { get; init; } = 64;
     public int BatchSize { get; init; } = 64;
-    public int ProbeBatch { get; init; } = 4;
+    /// <summary>Rows of the causality probe; 0 means the evaluation's batch size (the default: same shape as the evaluation).</summary>
+    public int ProbeBatch { get; init; }
     public double Tolerance { get; init; } = 1e-4;
     public int Seed { get; init; } = 1234;
     public string Device { get; init; } = "cpu";
@@ -70,7 +71,7 @@ internal sealed record VerifierArguments
         if (result.ValTokens <= 0) errors.Add("--val-tokens must be a positive token count");
         if (result.SequenceLength < 2) errors.Add("--seq-len must be at least 2");
         if (result.BatchSize < 1) errors.Add("--batch must be at least 1");
-        if (result.ProbeBatch < 2) errors.Add("--probe-batch must be at least 2 (the batch-independence probe needs a second row)");
+        if (result.ProbeBatch is < 0 or 1) errors.Add("--probe-batch must be 0 (the eval batch) or at least 2 (the batch-independence probe needs a second row)");
         return result;
     }
 
