@@ -344,20 +344,17 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
 
     private static JsonObject Fail(string reason) => new() { ["passed"] = false, ["reason"] = reason };
 
+    /// <summary>A check's entry: passed first, the reason when it failed, then its figures.</summary>
     private static JsonObject Verdict(bool passed, string? reason, JsonObject figures)
     {
-        figures["passed"] = passed;
-        if (!passed) figures["reason"] = reason ?? "failed";
-        // passed first for readers of the JSON
-        var ordered = new JsonObject { ["passed"] = passed };
-        if (!passed) ordered["reason"] = figures["reason"]!.GetValue<string>();
-        foreach (var (k, val) in figures.ToList())
+        var result = new JsonObject { ["passed"] = passed };
+        if (!passed) result["reason"] = string.IsNullOrEmpty(reason) ? "failed" : reason;
+        foreach (var (key, value) in figures.ToList())
         {
-            if (k is "passed" or "reason") continue;
-            figures.Remove(k);
-            ordered[k] = val;
+            figures.Remove(key);
+            result[key] = value;
         }
-        return ordered;
+        return result;
     }
 
     private static JsonObject CheckProtected(TaskManifest task, Submission submission)
@@ -490,7 +487,7 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
                 ["present"] = o.ModelPresent,
                 ["loadable"] = o.Report?.ModelLoadable ?? false,
                 ["verifier_ms"] = o.Report?.TotalMs,
-                ["errors"] = new JsonArray(errors.Select(e => (JsonNode)JsonValue.Create(e)).Append(o.Error is null ? null : JsonValue.Create(o.Error)).Where(n => n is not null).ToArray()),
+                ["errors"] = new JsonArray(errors.Concat(o.Error is null ? [] : [o.Error]).Select(e => (JsonNode)JsonValue.Create(e)).ToArray()),
             });
         }
         return Verdict(problems.Count == 0, string.Join("; ", problems), new JsonObject { ["repeats"] = rows });
