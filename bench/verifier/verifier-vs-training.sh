@@ -55,11 +55,11 @@ python3 - "$work/train.log" "$work/verdict.json" "$t0" "$t1" "$t2" "$image" <<'P
 import json, re, sys
 log, verdict, t0, t1, t2, image = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:6]), sys.argv[6]
 lines = open(log).read().splitlines()
-timed = [l for l in lines if "train_time:" in l]
+timed = [l for l in lines if l.startswith("step:") and "train_time:" in l]
 last = timed[-1] if timed else ""
 train_ms = float(re.search(r"train_time:(\d+)ms", last).group(1)) if last else float("nan")
 step = re.search(r"step:(\d+)", last).group(1) if last else "?"
-val = [l for l in lines if "val_loss:" in l]
+val = [l for l in lines if l.startswith("step:") and "val_loss:" in l]
 v = json.loads(open(verdict).read().strip().splitlines()[-1])
 train_wall, ver_wall = t1 - t0, t2 - t1
 print(f"{'':28}{'training':>14}{'verifier':>14}")

@@ -79,7 +79,8 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
         var failed = checks.Where(c => c.Value?["passed"]?.GetValue<bool>() != true).Select(c => c.Key).ToList();
         var passed = failed.Count == 0;
         var integrity = failed.All(name => name == "significance");
-        double? verifiedTime = runs.All(r => r.Timing is not null) ? runs.Average(r => r.Timing!.VerifiedTrainTimeMs) : null;
+        var (slack, perPause) = (options.TimeSlack.TotalMilliseconds, options.TimeSlackPerPause.TotalMilliseconds);
+        double? verifiedTime = runs.All(r => r.Timing is not null) ? runs.Average(r => r.Timing!.VerifiedTrainTimeMs(slack, perPause)) : null;
         double? meanLoss = losses.All(l => l is not null) ? losses.Average(l => l!.Value) : null;
         var input = new RewardInput(task, passed, integrity, verifiedTime, meanLoss);
         var reward = options.Reward.Compute(input);
@@ -398,6 +399,7 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
     private JsonObject CheckTimeAgreement(IReadOnlyList<RepeatRun> runs, VerificationSettings v)
     {
         var slack = options.TimeSlack.TotalMilliseconds;
+        var perPause = options.TimeSlackPerPause.TotalMilliseconds;
         var problems = new List<string>();
         var rows = new JsonArray();
         foreach (var run in runs)
@@ -408,10 +410,10 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
                 rows.Add(new JsonObject { ["repeat"] = run.Index, ["error"] = run.TimingError });
                 continue;
             }
-            var agrees = t.Agrees(v.TimeTolerance, slack);
+            var agrees = t.Agrees(v.TimeTolerance, slack, perPause);
             if (!agrees)
                 problems.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"repeat {run.Index}: reported train_time grew {t.ReportedGrowthMs:F0} ms while the host saw {t.HostRunningMs:F0} ms of running time ({t.Disagreement:P1} apart; allowed {t.AllowedDifferenceMs(v.TimeTolerance, slack):F0} ms: {v.TimeTolerance:P0} + {slack:F0} ms x {t.Boundaries + 1})"));
+                    $"repeat {run.Index}: reported train_time grew {t.ReportedGrowthMs:F0} ms while the host saw {t.HostRunningMs:F0} ms of running time ({t.Disagreement:P1} apart; allowed {t.AllowedDifferenceMs(v.TimeTolerance, slack, perPause):F0} ms: {v.TimeTolerance:P0} + {slack:F0} ms + {perPause:F0} ms x {t.Boundaries} pause boundaries)"));
             rows.Add(new JsonObject
             {
                 ["repeat"] = run.Index,
@@ -421,16 +423,17 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
                 ["host_running_ms"] = Math.Round(t.HostRunningMs, 1),
                 ["host_span_ms"] = Math.Round(t.HostSpanMs, 1),
                 ["disagreement"] = double.IsFinite(t.Disagreement) ? Math.Round(t.Disagreement, 4) : null,
-                ["verified_train_time_ms"] = Math.Round(t.VerifiedTrainTimeMs, 1),
+                ["verified_train_time_ms"] = Math.Round(t.VerifiedTrainTimeMs(slack, perPause), 1),
                 ["timed_lines"] = t.TimedLines,
                 ["running_paused_boundaries"] = t.Boundaries,
-                ["allowed_difference_ms"] = Math.Round(t.AllowedDifferenceMs(v.TimeTolerance, slack), 1),
+                ["allowed_difference_ms"] = Math.Round(t.AllowedDifferenceMs(v.TimeTolerance, slack, perPause), 1),
             });
         }
         return Verdict(problems.Count == 0, string.Join("; ", problems), new JsonObject
         {
             ["tolerance"] = v.TimeTolerance,
-            ["slack_ms_per_boundary"] = slack,
+            ["slack_ms"] = slack,
+            ["slack_ms_per_pause_boundary"] = perPause,
             ["repeats"] = rows,
         });
     }
