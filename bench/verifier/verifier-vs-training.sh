@@ -66,6 +66,7 @@ print(f"{'':28}{'training':>14}{'verifier':>14}")
 print(f"{'container wall time (s)':28}{train_wall:14.1f}{ver_wall:14.1f}")
 print(f"{'timed / in-process (s)':28}{train_ms / 1000:14.1f}{v['timings']['total_ms'] / 1000:14.1f}")
 print(f"{'val loss':28}{(val[-1].split('val_loss:')[1].split()[0] if val else '?'):>14}{v['val_loss']:14.4f}")
+print(f"{'held-out loss (gap)':28}{'':>14}{v['heldout_loss']:14.4f}  ({v['heldout_loss'] - v['val_loss']:+.4f})")
 print(f"steps trained: {step}; verifier: {v['val_tokens_evaluated']} val + {v['heldout_tokens_evaluated']} held-out tokens, "
       f"causality ok={v['causality']['ok']} (max deviation {v['causality']['max_deviation']:.2g}); image {image}")
 print(f"verifier timings (ms): {json.dumps(v['timings'])}")
