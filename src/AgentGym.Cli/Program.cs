@@ -9,5 +9,6 @@ var root = new RootCommand("AgentGym: a gym environment for research agents that
     ServeCommands.CreateServe(),
     ServeCommands.CreateMcp(),
     SandboxCommands.Create(),
+    VerifyCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
