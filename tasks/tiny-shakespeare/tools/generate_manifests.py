@@ -16,6 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FAMILY = os.path.dirname(HERE)
 
 TARGET = 1.80
+STOP_MARGIN = 0.02
 QUICK_TARGET = 2.5
 QUICK_MAX_STEPS = 150
 VAL_TOKENS = 32768
@@ -84,7 +85,7 @@ def manifest(k, full, quick, is_quick):
         "verification": {
             "mode": "independent",
             "repeats": 1 if is_quick else 3,
-            "p_value": 0.01,
+            "p_value": 0.05,
             # Short quick runs on a shared 2-core machine: host and script clocks drift apart by more.
             "time_tolerance": 0.25 if is_quick else 0.1,
             "untimed_tolerance": 1.0 if is_quick else 0.25,
@@ -97,9 +98,11 @@ def manifest(k, full, quick, is_quick):
             }],
         },
         "time_limit_seconds": 300 if is_quick else 900,
+        # The scripts stop as soon as val_loss <= AGENTGYM_TARGET_VAL_LOSS. Full tasks verify 3 repeats with a
+        # one-sided t-test, which a mean sitting just under the target cannot pass: they stop STOP_MARGIN lower.
         "environment": (
             {"AGENTGYM_TARGET_VAL_LOSS": str(QUICK_TARGET), "AGENTGYM_MAX_STEPS": str(QUICK_MAX_STEPS)}
-            if is_quick else {}
+            if is_quick else {"AGENTGYM_TARGET_VAL_LOSS": f"{TARGET - STOP_MARGIN:.2f}"}
         ),
         "tags": ["cpu", "quick"] if is_quick else ["cpu"],
     }
@@ -112,6 +115,13 @@ def main():
         for is_quick in (False, True):
             m = manifest(k, full, quick, is_quick)
             folder = os.path.join(FAMILY, m["id"].split("/")[1])
+            if m["record_time"]["mean_ms"] >= m["baseline_time"]["mean_ms"]:
+                # FSR is undefined when the next record was not measured faster: leave the task out.
+                print(f"{m['id']}: skipped, record {k + 1} ({m['record_time']['mean_ms']} ms) was not measured "
+                      f"faster than record {k} ({m['baseline_time']['mean_ms']} ms)")
+                if os.path.exists(os.path.join(folder, "task.json")):
+                    os.remove(os.path.join(folder, "task.json"))
+                continue
             os.makedirs(folder, exist_ok=True)
             with open(os.path.join(folder, "task.json"), "w", encoding="utf-8") as f:
                 json.dump(m, f, indent=2)
