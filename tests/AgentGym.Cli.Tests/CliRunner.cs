@@ -5,7 +5,10 @@ namespace AgentGym.Cli.Tests;
 /// <summary>Runs the real agentgym binary (built beside the tests) as a child process.</summary>
 internal static class CliRunner
 {
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? env, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? env, params string[] args) =>
+        RunAsync(workingDirectory, env, TimeSpan.FromMinutes(2), args);
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? env, TimeSpan limit, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -19,7 +22,7 @@ internal static class CliRunner
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var timeout = new CancellationTokenSource(limit);
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout, await stderr);
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using AgentGym.Sandbox;
+using AgentGym.Tests.Shared;
 
 namespace AgentGym.Server.Tests;
 

@@ -129,12 +129,13 @@ public sealed class FineWebFetcherTests : IAsyncLifetime
         _server.Serve(Val, new ServedFile(shard) { StallFirstResponseAfter = 50000, StallFor = TimeSpan.FromSeconds(30) });
         var started = System.Diagnostics.Stopwatch.StartNew();
 
-        var result = await Fetch(Options(trainShards: 0) with { ReadTimeout = TimeSpan.FromMilliseconds(500) });
+        var result = await Fetch(Options(trainShards: 0) with { ReadTimeout = TimeSpan.FromSeconds(2) });
 
         Assert.True(result.Succeeded, string.Join("\n", result.Errors));
         Assert.Equal(shard, await File.ReadAllBytesAsync(Path.Combine(Dest, Val)));
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(20), $"took {started.Elapsed}: the stalled read was not abandoned");
-        Assert.Equal(2, _server.RequestsFor(Val));
+        // At least one resume; on a loaded machine a slow (not stalled) read may time out once more and resume again.
+        Assert.InRange(_server.RequestsFor(Val), 2, 4);
         Assert.NotNull(_server.Requests.Last().Range);
     }
 

@@ -1,6 +1,6 @@
 using AgentGym.Sandbox;
 
-namespace AgentGym.Server.Tests;
+namespace AgentGym.Tests.Shared;
 
 /// <summary>
 /// Needs the Docker engine and the agentgym-cpu image: skipped without them, unless AGENTGYM_REQUIRE_DOCKER=1 (CI),
