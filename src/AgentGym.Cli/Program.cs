@@ -6,5 +6,6 @@ var root = new RootCommand("AgentGym: a gym environment for research agents that
     TaskCommands.Create(),
     EpisodeCommand.Create(),
     DataCommands.Create(),
+    SandboxCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
