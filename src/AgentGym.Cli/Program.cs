@@ -7,5 +7,6 @@ var root = new RootCommand("AgentGym: a gym environment for research agents that
     EpisodeCommand.Create(),
     DataCommands.Create(),
     SandboxCommands.Create(),
+    VerifyCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

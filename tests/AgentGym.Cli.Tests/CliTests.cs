@@ -123,6 +123,22 @@ public sealed class CliTests : IDisposable
 
     private static List<JsonNode> Steps(string path) => File.ReadAllLines(path).Select(l => JsonNode.Parse(l)!).ToList();
 
+    [Fact]
+    public async Task Verify_fails_clearly_on_an_unknown_task_a_missing_workspace_or_no_sandbox()
+    {
+        var (code, _, stderr) = await CliRunner.RunAsync(_root, Env, "verify", "--task", "demo/none", "--workspace", _root);
+        Assert.Equal(1, code);
+        Assert.Contains("demo/none", stderr);
+
+        (code, _, stderr) = await CliRunner.RunAsync(_root, Env, "verify", "--task", "demo/one", "--workspace", Path.Combine(_root, "missing"));
+        Assert.Equal(1, code);
+        Assert.Contains("no folder", stderr);
+
+        (code, _, stderr) = await CliRunner.RunAsync(_root, Env, "verify", "--task", "demo/one", "--workspace", _root, "--sandbox", "none");
+        Assert.Equal(1, code);
+        Assert.Contains("needs a sandbox", stderr);
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }

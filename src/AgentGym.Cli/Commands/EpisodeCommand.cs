@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using AgentGym.Agents;
 using AgentGym.Core.Environment;
 using AgentGym.Core.Json;
+using AgentGym.Core.Scoring;
 using AgentGym.Core.Tasks;
 
 namespace AgentGym.Cli.Commands;
@@ -71,7 +72,12 @@ internal static class EpisodeCommand
                 EpisodesDirectory = paths.EpisodesDirectory,
                 DataDirectory = paths.DataDirectory,
                 Sandbox = theSandbox,
-                Scorer = null,
+                // Submissions are verified whenever runs are possible; without a sandbox, submit says it was not.
+                Scorer = theSandbox is null ? null : SubmissionScorers.Create(theSandbox, new ScoringOptions
+                {
+                    DataDirectory = paths.DataDirectory,
+                    VerifierImage = VerifyCommand.DefaultVerifierImage(paths),
+                }),
                 DefaultBudgets = budgets,
             });
             var asJson = parse.GetValue(json);
