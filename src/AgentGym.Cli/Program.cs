@@ -8,5 +8,8 @@ var root = new RootCommand("AgentGym: a gym environment for research agents that
     DataCommands.Create(),
     SandboxCommands.Create(),
     VerifyCommand.Create(),
+    EvalCommands.CreateEval(),
+    EvalCommands.CreateReport(),
+    EvalCommands.CreateExport(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

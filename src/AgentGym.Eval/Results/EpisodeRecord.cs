@@ -136,8 +136,10 @@ internal sealed record EpisodeRecord
             var succeeded = state == "succeeded";
             var buggy = !succeeded || finalLoss is null || !double.IsFinite(finalLoss.Value);
             var valid = !buggy && finalLoss <= task.TargetValLoss;
-            // Improved: valid and faster than the starting record, by the run's own (host-parsed, unverified) time.
-            var improved = valid && trainTime is { } t && t < task.BaselineTime.MeanMs;
+            // Improved: valid and faster than the starting record by more than its run-to-run noise (2 std, at least
+            // 1 %), by the run's own host-parsed (unverified) time; an unchanged script must not count by luck.
+            var margin = Math.Max(2 * task.BaselineTime.StdMs, 0.01 * task.BaselineTime.MeanMs);
+            var improved = valid && trainTime is { } t && t < task.BaselineTime.MeanMs - margin;
             var started = steps.FirstOrDefault(s => s.ToolCall?.Name == "run_training" && s.Info?["run_id"]?.GetValue<string>() == runId);
             var agentInfo = started?.Info?["agent"] as JsonObject;
             list.Add(new RunRecord(

@@ -175,6 +175,7 @@ public static class ExperimentSpecs
             // Inline settings override the config file section by section (model, chat, scaffold...).
             var merged = JsonSerializer.SerializeToNode(settings, JsonDefaults.Options)!.AsObject();
             foreach (var (key, value) in inlineObject) merged[key] = value?.DeepClone();
+            NormalizeProvider(merged, field);
             try
             {
                 settings = merged.Deserialize<AgentSettings>(JsonDefaults.Options) ?? new AgentSettings();
@@ -206,6 +207,27 @@ public static class ExperimentSpecs
         described["model"] = settings.Model.Describe();
         described["kind"] = kind;
         return new AgentSpec(label.Trim(), kind, settings, described.ToJsonString(JsonDefaults.Options), price);
+    }
+
+    /// <summary>
+    /// Accepts the provider names users write (openai, azure, openai-compatible, vllm, ollama): JsonDefaults' enum
+    /// converter takes precedence over ModelProvider's own converter and knows only the snake_case member names.
+    /// </summary>
+    private static void NormalizeProvider(JsonObject settings, string field)
+    {
+        if (settings["model"] is not JsonObject model || model["provider"] is not JsonValue value || !value.TryGetValue<string>(out var text)) return;
+        try
+        {
+            _ = value.Deserialize<ModelProvider>(JsonDefaults.Options);
+            return; // already the serializer's own spelling (a round-tripped config file)
+        }
+        catch (JsonException)
+        {
+            // a user's spelling: parsed below
+        }
+        if (!ModelProviders.TryParse(text, out var provider))
+            throw new ExperimentSpecException($"{field}.settings.model.provider", $"unknown provider '{text}'; use openai, azure or openai-compatible");
+        model["provider"] = JsonSerializer.SerializeToNode(provider, JsonDefaults.Options);
     }
 
     private static List<int> ParseSeeds(JsonObject root)
