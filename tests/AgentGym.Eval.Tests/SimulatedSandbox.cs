@@ -37,7 +37,8 @@ internal sealed class SimulatedSandbox : ISandbox
             var timedStart = time.GetTimestamp();
             for (var step = 1; step <= steps; step++)
             {
-                if (sleep > 0) await Task.Delay(TimeSpan.FromSeconds(sleep), cancellationToken).ConfigureAwait(false);
+                // The sleep plus ~7 ms of "work" a step, about what the real script takes in the CPU image.
+                await Task.Delay(TimeSpan.FromSeconds(sleep + 0.007), cancellationToken).ConfigureAwait(false);
                 var ms = time.GetElapsedTime(timedStart).TotalMilliseconds;
                 var loss = 2.0 * Math.Pow(0.8, step);
                 Emit(output, string.Create(CultureInfo.InvariantCulture, $"step:{step}/{steps} train_loss:{loss:F4} train_time:{ms:F0}ms step_avg:{ms / step:F2}ms"));

@@ -111,4 +111,20 @@ public sealed class SpecTests
         var ok = ExperimentSpecs.Parse("""{ "tasks": ["test/gpu"], "agents": [ { "kind": "oracle" } ], "concurrency": { "gpus": 2 } }""", world.Root);
         ExperimentSpecs.Validate(ok, catalog);
     }
+
+    [Fact]
+    public async Task The_cli_refuses_a_malformed_spec_naming_the_field_and_exits_1()
+    {
+        using var world = new QuickTask();
+        var spec = world.WriteSpec("bad.json", """{ "tasks": ["test/quick"], "agents": [ { "kind": "noop", "settings": { "run_wait_seconds": 0 } } ] }""");
+        var (code, _, stderr) = await Cli.RunAsync(world, TimeSpan.FromMinutes(2), "eval", spec, "--tasks-dir", world.TasksDirectory, "--sandbox", "none");
+        Assert.Equal(1, code);
+        Assert.Contains("agents[0].settings.run_wait_seconds: must be positive", stderr, StringComparison.Ordinal);
+
+        spec = world.WriteSpec("unknown-task.json", """{ "tasks": ["test/missing"], "agents": [ { "kind": "noop" } ] }""");
+        (code, _, stderr) = await Cli.RunAsync(world, TimeSpan.FromMinutes(2), "eval", spec, "--tasks-dir", world.TasksDirectory, "--sandbox", "none");
+        Assert.Equal(1, code);
+        Assert.Contains("tasks[0]: No task 'test/missing'", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.ChangeExtension(spec, ".sqlite")), "a refused spec must not create a results file");
+    }
 }

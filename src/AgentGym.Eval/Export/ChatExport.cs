@@ -66,6 +66,13 @@ public static class ChatExport
                 var trajectory = TrajectoryReader.Read(file);
                 var reset = trajectory.FirstOrDefault(t => t.Kind == TrajectoryEntry.ResetKind);
                 if (reset is null) { skipped.Add($"{file}: no reset line"); continue; }
+                // An episode whose process was killed has no end: no agent.json and no terminal or truncated step.
+                // Its results cell was redone in another folder, so it is left out rather than trained on.
+                if (!File.Exists(Path.Combine(Path.GetDirectoryName(file)!, "agent.json")) && !(trajectory[^1].Terminated || trajectory[^1].Truncated))
+                {
+                    skipped.Add($"{file}: the episode never ended (interrupted)");
+                    continue;
+                }
                 var terminal = trajectory.LastOrDefault(t => t.Terminated);
                 var metadata = new JsonObject
                 {
