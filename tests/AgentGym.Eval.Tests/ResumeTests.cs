@@ -99,3 +99,41 @@ public sealed class ResumeTests
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }
+
+public sealed class UnverifiedReportTests
+{
+    [Fact]
+    public async Task Without_a_sandbox_nothing_is_verified_and_the_report_still_renders()
+    {
+        using var world = new QuickTask();
+        var results = Path.Combine(world.Root, "none.sqlite");
+        var summary = await Evaluations.RunAsync(new EvalOptions
+        {
+            Spec = ExperimentSpecs.Parse("""{ "name": "none", "tasks": ["test/quick"], "agents": [ { "kind": "noop" } ], "hints": ["none", "L2"] }""", world.Root),
+            Tasks = TaskCatalog.Load(world.TasksDirectory),
+            ResultsPath = results,
+            Sandbox = null,
+            Progress = EvalProgressStyle.Json,
+            Output = TextWriter.Null,
+        });
+        Assert.Equal(2, summary.Done);
+        Assert.Equal(2, ResumeTests.Count(results, "SELECT COUNT(*) FROM episodes WHERE verdict = 'unverified' AND fsr IS NULL"));
+        var files = await AgentGym.Eval.Reporting.Reports.WriteAsync(results, Path.Combine(world.Root, "report"));
+        foreach (var image in files.Images) Checks.ValidPng(image);
+        Assert.Contains("| test/quick | none | noop | 1 | - |", File.ReadAllText(files.MarkdownPath), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_results_file_is_refused_clearly()
+    {
+        using var world = new QuickTask();
+        var bogus = Path.Combine(world.Root, "bogus.sqlite");
+        File.WriteAllText(bogus, "not a database, just text that is long enough to have a header of some sort........");
+        var (code, _, stderr) = await Cli.RunAsync(world, TimeSpan.FromMinutes(2), "report", bogus);
+        Assert.Equal(1, code);
+        Assert.Contains("error:", stderr, StringComparison.Ordinal);
+        (code, _, stderr) = await Cli.RunAsync(world, TimeSpan.FromMinutes(2), "report", Path.Combine(world.Root, "missing.sqlite"));
+        Assert.Equal(1, code);
+        Assert.Contains("No results file", stderr, StringComparison.Ordinal);
+    }
+}

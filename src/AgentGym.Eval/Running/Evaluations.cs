@@ -54,7 +54,7 @@ public static class Evaluations
     {
         ArgumentNullException.ThrowIfNull(options);
         var spec = options.Spec;
-        if (options.AgentFactory is null) ExperimentSpecs.Validate(spec, options.Tasks);
+        ExperimentSpecs.Validate(spec, options.Tasks, buildAgents: options.AgentFactory is null);
         var results = Path.GetFullPath(options.ResultsPath);
         var episodes = Path.GetFullPath(options.EpisodesDirectory ?? Path.ChangeExtension(results, null) + ".episodes");
         Directory.CreateDirectory(episodes);

@@ -106,7 +106,8 @@ public static class ExperimentSpecs
     /// an L0 diff for the oracle, a GPU task with no GPUs to hand out or a missing API key stops the experiment before
     /// any cell runs.
     /// </summary>
-    public static void Validate(ExperimentSpec spec, TaskCatalog catalog)
+    /// <param name="buildAgents">Also build each agent once (off when the caller brings its own agent factory).</param>
+    public static void Validate(ExperimentSpec spec, TaskCatalog catalog, bool buildAgents = true)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(catalog);
@@ -135,6 +136,7 @@ public static class ExperimentSpecs
                 foreach (var taskId in spec.Tasks)
                     if (!catalog.Get(taskId).Hints.ContainsKey("L0"))
                         throw new ExperimentSpecException($"agents[{i}]", $"the oracle needs each task's L0 diff, and task {taskId} has none");
+            if (!buildAgents) continue;
             try
             {
                 _ = GymAgents.Create(agent.Kind, agent.Settings, catalog);
