@@ -6,6 +6,8 @@ var root = new RootCommand("AgentGym: a gym environment for research agents that
     TaskCommands.Create(),
     EpisodeCommand.Create(),
     DataCommands.Create(),
+    ServeCommands.CreateServe(),
+    ServeCommands.CreateMcp(),
     SandboxCommands.Create(),
     VerifyCommand.Create(),
     EvalCommands.CreateEval(),

@@ -5,25 +5,25 @@ namespace AgentGym.Cli;
 
 internal static class SandboxFactory
 {
-    public static IReadOnlyList<string> Names { get; } = ["docker", "local", "none"];
+    public const string Names = "docker, local (no isolation) or none";
 
     /// <summary>
-    /// The sandbox by name: docker (isolated), local (plain host processes, NO isolation) or none. The Docker sandbox
-    /// holds an engine connection: callers dispose it (as IDisposable) when done.
+    /// The sandbox named on the command line. The Docker one holds an engine connection: dispose what this returns
+    /// (it may implement IDisposable).
     /// </summary>
     public static ISandbox? Create(string name, CliPaths paths, out string? error)
     {
         error = null;
         switch (name)
         {
-            case "none":
-                return null;
             case "docker":
                 return Sandboxes.CreateDocker(new DockerSandboxOptions { RepositoryRoot = paths.RepoRoot });
             case "local":
-                return Sandboxes.CreateLocal(new LocalSandboxOptions());
+                return Sandboxes.CreateLocal(new LocalSandboxOptions { RunsDirectory = Path.Combine(paths.HomeDirectory, "local-runs") });
+            case "none":
+                return null;
             default:
-                error = $"Unknown sandbox '{name}'. Available: {string.Join(", ", Names)}.";
+                error = $"Unknown sandbox '{name}'. Available: {Names}.";
                 return null;
         }
     }

@@ -59,10 +59,18 @@ public sealed class DockerSandboxTests(DockerSandboxFixture fixture) : IClassFix
     [DockerFact]
     public async Task A_run_past_its_time_limit_is_killed_and_reported_as_timed_out()
     {
-        using var folder = new RunFolder().With("sleep.py", "import time\nprint('started', flush=True)\ntime.sleep(600)\n");
+        using var folder = new RunFolder().With("sleep.py", """
+            import subprocess, time
+            open("/outputs/partial.txt", "w").write("checkpoint")
+            subprocess.Popen(["sleep", "600"])  # a child that must die with the run
+            print("started", flush=True)
+            time.sleep(600)
+            """);
         var output = new CollectingOutput();
         var result = await Sandbox.RunAsync(folder.Request(["python3", "sleep.py"], timeLimit: TimeSpan.FromSeconds(3)), output, CancellationToken.None);
-        Assert.Equal(RunOutcome.TimedOut, result.Outcome);
+        Assert.True(result.Outcome == RunOutcome.TimedOut, $"{result.Outcome}: {result.Reason}\n{output.All}");
+        // Only the run's processes were killed, so what it had written to /outputs still came back.
+        Assert.Equal("checkpoint", File.ReadAllText(Path.Combine(folder.Outputs, "partial.txt")));
         Assert.Contains("started", output.Stdout);
         Assert.Contains(output.Lines, l => l.Stream == OutputStream.Harness && l.Text.Contains("time limit", StringComparison.Ordinal));
         Assert.True(result.WallTime >= TimeSpan.FromSeconds(3));

@@ -59,6 +59,7 @@ internal static class EpisodeCommand
 
             var sandboxName = parse.GetValue(sandbox)!;
             var theSandbox = SandboxFactory.Create(sandboxName, paths, out var sandboxError);
+            using var sandboxLifetime = theSandbox as IDisposable;
             if (sandboxError is not null)
             {
                 Console.Error.WriteLine($"error: {sandboxError}");

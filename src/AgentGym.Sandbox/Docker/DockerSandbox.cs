@@ -20,6 +20,7 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CopyOutTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan SoftKillTimeout = TimeSpan.FromSeconds(5);
 
     private readonly DockerSandboxOptions _options;
     private readonly TimeProvider _time;
@@ -64,8 +65,8 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
             await _engine.CallAsync(ct => Client.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct), cancellationToken).ConfigureAwait(false);
             await CopyInAsync(id, request.WorkspaceDirectory, cancellationToken).ConfigureAwait(false);
 
-            var result = await ExecuteCommandAsync(id, request, sink, cancellationToken).ConfigureAwait(false);
-            if (result.Outcome is RunOutcome.Succeeded or RunOutcome.Failed or RunOutcome.OutOfMemory)
+            var (result, containerAlive) = await ExecuteCommandAsync(id, request, sink, cancellationToken).ConfigureAwait(false);
+            if (containerAlive && result.Outcome is RunOutcome.Succeeded or RunOutcome.Failed or RunOutcome.OutOfMemory or RunOutcome.TimedOut)
             {
                 var copyProblem = await CopyResultsOutAsync(id, request, sink, cancellationToken).ConfigureAwait(false);
                 if (copyProblem is not null) result = result with { Reason = result.Reason + "; " + copyProblem };
@@ -131,8 +132,11 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
             throw new SandboxSetupException($"copying the workspace into the container failed (tar exit {exitCode}): {Trim(stderr)}");
     }
 
-    /// <summary>Runs the training command and waits for it, the time limit or cancellation, whichever comes first.</summary>
-    private async Task<SandboxRunResult> ExecuteCommandAsync(string containerId, SandboxRunRequest request, SerializedOutput sink, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the training command and waits for it, the time limit or cancellation, whichever comes first. ContainerAlive
+    /// says whether /outputs can still be read (false after a hard kill of the container).
+    /// </summary>
+    private async Task<(SandboxRunResult Result, bool ContainerAlive)> ExecuteCommandAsync(string containerId, SandboxRunRequest request, SerializedOutput sink, CancellationToken cancellationToken)
     {
         var create = new ContainerExecCreateParameters
         {
@@ -161,26 +165,33 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
             var timedOut = first == limit && !cancellationToken.IsCancellationRequested;
             if (timedOut)
                 sink.OnLine(new SandboxLine(OutputStream.Harness, $"[sandbox] time limit of {Format(request.TimeLimit)} reached; killing the run", end));
-            await KillContainerAsync(containerId).ConfigureAwait(false);
-            await DrainAsync(pump, stop).ConfigureAwait(false);
+            // On a time limit, kill only the run's processes so that what it wrote to /outputs can still be copied out;
+            // if that does not end the command promptly (or on cancellation, where speed matters), kill the container.
+            var alive = timedOut && await TryKillRunProcessesAsync(containerId, pump).ConfigureAwait(false);
+            if (!alive)
+            {
+                await KillContainerAsync(containerId).ConfigureAwait(false);
+                await DrainAsync(pump, stop).ConfigureAwait(false);
+            }
+            await stop.CancelAsync().ConfigureAwait(false);
             end = _time.GetTimestamp();
             return timedOut
-                ? new SandboxRunResult(RunOutcome.TimedOut, null, $"killed after the time limit of {Format(request.TimeLimit)}", _time.GetElapsedTime(start, end), start, end)
-                : new SandboxRunResult(RunOutcome.Cancelled, null, "cancelled; the run was killed", _time.GetElapsedTime(start, end), start, end);
+                ? (new SandboxRunResult(RunOutcome.TimedOut, null, $"killed after the time limit of {Format(request.TimeLimit)}", _time.GetElapsedTime(start, end), start, end), alive)
+                : (new SandboxRunResult(RunOutcome.Cancelled, null, "cancelled; the run was killed", _time.GetElapsedTime(start, end), start, end), false);
         }
 
         await stop.CancelAsync().ConfigureAwait(false);
         await pump.ConfigureAwait(false);
         var exitCode = await ExitCodeAsync(exec.ID, cancellationToken).ConfigureAwait(false);
         var wall = _time.GetElapsedTime(start, end);
-        if (exitCode == 0) return new SandboxRunResult(RunOutcome.Succeeded, 0, "exited with code 0", wall, start, end);
+        if (exitCode == 0) return (new SandboxRunResult(RunOutcome.Succeeded, 0, "exited with code 0", wall, start, end), true);
         if (exitCode is null || exitCode == 137)
         {
             if (await WasOomKilledAsync(containerId, cancellationToken).ConfigureAwait(false))
-                return new SandboxRunResult(RunOutcome.OutOfMemory, (int?)exitCode, $"killed by the kernel: out of memory (limit {request.Limits.MemoryMb} MB)", wall, start, end);
+                return (new SandboxRunResult(RunOutcome.OutOfMemory, (int?)exitCode, $"killed by the kernel: out of memory (limit {request.Limits.MemoryMb} MB)", wall, start, end), true);
         }
         if (exitCode is null)
-            return new SandboxRunResult(RunOutcome.Failed, null, "the container ended before the command reported an exit code", wall, start, end);
+            return (new SandboxRunResult(RunOutcome.Failed, null, "the container ended before the command reported an exit code", wall, start, end), true);
         var reason = exitCode switch
         {
             126 => "exited with code 126 (command not executable)",
@@ -188,7 +199,33 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
             > 128 and < 160 => $"exited with code {exitCode} (killed by signal {exitCode - 128})",
             _ => $"exited with code {exitCode}",
         };
-        return new SandboxRunResult(RunOutcome.Failed, (int)exitCode, reason, wall, start, end);
+        return (new SandboxRunResult(RunOutcome.Failed, (int)exitCode, reason, wall, start, end), true);
+    }
+
+    /// <summary>
+    /// SIGKILL to every process of the run's user (kill -1 spares the caller, and the holder runs as another uid), a few
+    /// times to catch forks in flight; true when the command's stream then ends. False when the helper cannot even start
+    /// (e.g. a fork bomb holds every pid) or the stream stays open: the caller then kills the container.
+    /// </summary>
+    private async Task<bool> TryKillRunProcessesAsync(string containerId, Task pump)
+    {
+        using var timeout = new CancellationTokenSource(SoftKillTimeout);
+        try
+        {
+            for (var round = 0; round < 3; round++)
+            {
+                var (code, _) = await ExecAsync(containerId, ["sh", "-c", "kill -KILL -1"], stdin: null, stdout: null, timeout.Token).ConfigureAwait(false);
+                // 0: something was killed; 1: nothing left to signal. Anything else: the helper itself failed.
+                if (code is not (0 or 1)) return false;
+                if (code == 1) break;
+            }
+            await pump.WaitAsync(SoftKillTimeout, _time, CancellationToken.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is DockerApiException or SandboxSetupException or OperationCanceledException or TimeoutException or HttpRequestException or IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

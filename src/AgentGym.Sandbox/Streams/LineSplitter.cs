@@ -16,6 +16,7 @@ internal sealed class LineSplitter
     private readonly StringBuilder _line = new();
     private char[] _chars = new char[4096];
     private bool _lastWasCr;
+    private bool _justCut;
 
     public LineSplitter(int maxLineChars = DefaultMaxLineChars)
     {
@@ -70,8 +71,6 @@ internal sealed class LineSplitter
             chars = chars[(stop + 1)..];
         }
     }
-
-    private bool _justCut;
 
     private void Emit(Action<string> onLine, bool force = false)
     {
