@@ -36,6 +36,8 @@ public sealed class DockerEvalTests
         var report = await Cli.RunAsync(world, TimeSpan.FromMinutes(2), "report", results, "--out", Path.Combine(world.Root, "report"));
         Assert.True(report.ExitCode == 0, report.Stdout + report.Stderr);
         var data = await ReportData.LoadAsync(results, CancellationToken.None);
+        var failedChecks = string.Join("\n", data.Checks.Where(c => !c.Passed).Select(c => $"cell {c.CellId}: {c.Name}: {c.Reason}"));
+        Assert.True(failedChecks.Length == 0, failedChecks);
         var aggregate = Reports.Tables(data).Single(t => t.Title.StartsWith("Aggregates", StringComparison.Ordinal));
         double Cell(string agent, string hints, int column) => double.Parse(aggregate.Rows.Single(r => r[0] == agent && r[1] == hints)[column], CultureInfo.InvariantCulture);
         foreach (var hints in new[] { "none", "L1" })

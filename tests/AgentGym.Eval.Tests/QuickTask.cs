@@ -97,7 +97,9 @@ internal sealed class QuickTask : IDisposable
             ["L1"] = "hints/level_1_pseudo.txt",
             ["L2"] = "hints/level_2_description.txt",
         },
-        ["verification"] = new JsonObject { ["mode"] = "log", ["repeats"] = 1, ["untimed_tolerance"] = 0.5 },
+        // Generous time tolerances: the verifier's checks have their own tests; here a loaded shared machine (slow
+        // imports, late pipe delivery) must not make the eval pipeline's tests flaky.
+        ["verification"] = new JsonObject { ["mode"] = "log", ["repeats"] = 1, ["time_tolerance"] = 0.5, ["untimed_tolerance"] = 3.0 },
         ["time_limit_seconds"] = 120,
     };
 
