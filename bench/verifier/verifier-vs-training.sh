@@ -55,17 +55,18 @@ python3 - "$work/train.log" "$work/verdict.json" "$t0" "$t1" "$t2" "$image" <<'P
 import json, re, sys
 log, verdict, t0, t1, t2, image = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:6]), sys.argv[6]
 lines = open(log).read().splitlines()
-timed = [l for l in lines if "train_time:" in l]
+timed = [l for l in lines if l.startswith("step:") and "train_time:" in l]
 last = timed[-1] if timed else ""
 train_ms = float(re.search(r"train_time:(\d+)ms", last).group(1)) if last else float("nan")
 step = re.search(r"step:(\d+)", last).group(1) if last else "?"
-val = [l for l in lines if "val_loss:" in l]
+val = [l for l in lines if l.startswith("step:") and "val_loss:" in l]
 v = json.loads(open(verdict).read().strip().splitlines()[-1])
 train_wall, ver_wall = t1 - t0, t2 - t1
 print(f"{'':28}{'training':>14}{'verifier':>14}")
 print(f"{'container wall time (s)':28}{train_wall:14.1f}{ver_wall:14.1f}")
 print(f"{'timed / in-process (s)':28}{train_ms / 1000:14.1f}{v['timings']['total_ms'] / 1000:14.1f}")
 print(f"{'val loss':28}{(val[-1].split('val_loss:')[1].split()[0] if val else '?'):>14}{v['val_loss']:14.4f}")
+print(f"{'held-out loss (gap)':28}{'':>14}{v['heldout_loss']:14.4f}  ({v['heldout_loss'] - v['val_loss']:+.4f})")
 print(f"steps trained: {step}; verifier: {v['val_tokens_evaluated']} val + {v['heldout_tokens_evaluated']} held-out tokens, "
       f"causality ok={v['causality']['ok']} (max deviation {v['causality']['max_deviation']:.2g}); image {image}")
 print(f"verifier timings (ms): {json.dumps(v['timings'])}")

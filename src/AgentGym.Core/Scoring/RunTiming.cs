@@ -30,20 +30,27 @@ internal sealed record RunTiming
 
     /// <summary>
     /// The train_time used for the reward: the reported one, or the host's measure (first reported step plus the
-    /// host-observed running time) when that is longer, so that under-reporting within the tolerance gains nothing.
+    /// host-observed running time, less the absolute slack for late lines) when that is longer, so that
+    /// under-reporting within the relative tolerance gains at most the slack, and late delivery costs honest runs nothing.
     /// </summary>
-    public double VerifiedTrainTimeMs => Math.Max(FinalTrainTimeMs, FirstTrainTimeMs + HostRunningMs);
+    public double VerifiedTrainTimeMs(double slackMs, double slackPerBoundaryMs) =>
+        Math.Max(FinalTrainTimeMs, FirstTrainTimeMs + HostRunningMs - Slack(slackMs, slackPerBoundaryMs));
 
     /// <summary>|reported growth - host running time| / host running time.</summary>
     public double Disagreement => HostRunningMs > 0 ? Math.Abs(ReportedGrowthMs - HostRunningMs) / HostRunningMs : ReportedGrowthMs == 0 ? 0 : double.PositiveInfinity;
 
     /// <summary>
-    /// Lines can arrive late (pipes, the container engine) but never early; a late line at a running/paused boundary
-    /// moves host time from one side to the other, so the slack is per boundary (plus one for the two ends).
+    /// Lines can arrive late (pipes, the container engine) but never early. The lag drifts slowly, so the two ends of
+    /// the span get one fixed slack; a line delivered late at a running/paused boundary also moves host time from one
+    /// side to the other, so each boundary adds a small slack of its own.
     /// </summary>
-    public double AllowedDifferenceMs(double tolerance, double slackMs) => tolerance * HostRunningMs + slackMs * (Boundaries + 1);
+    public double Slack(double slackMs, double slackPerBoundaryMs) => slackMs + slackPerBoundaryMs * Boundaries;
 
-    public bool Agrees(double tolerance, double slackMs) => Math.Abs(ReportedGrowthMs - HostRunningMs) <= AllowedDifferenceMs(tolerance, slackMs);
+    public double AllowedDifferenceMs(double tolerance, double slackMs, double slackPerBoundaryMs) =>
+        tolerance * HostRunningMs + Slack(slackMs, slackPerBoundaryMs);
+
+    public bool Agrees(double tolerance, double slackMs, double slackPerBoundaryMs) =>
+        Math.Abs(ReportedGrowthMs - HostRunningMs) <= AllowedDifferenceMs(tolerance, slackMs, slackPerBoundaryMs);
 
     /// <summary>Reads the timed metric lines (in arrival order); an error says why no timing can be established.</summary>
     public static RunTiming? From(IReadOnlyList<MetricEvent> metrics, out string? error)

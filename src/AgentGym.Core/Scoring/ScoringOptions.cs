@@ -32,11 +32,14 @@ public sealed record ScoringOptions
     public string? CacheDirectory { get; init; }
 
     /// <summary>
-    /// Absolute slack added to the relative time tolerance, once per change between running and paused (validation)
-    /// intervals plus once: stdout arrives through pipes and the container engine, and a line delivered late at such
-    /// a change moves host time between the two. Measured on a loaded 2-core host with the docker CLI: about 100 ms.
+    /// Absolute slack added to the time check's relative tolerance: stdout reaches the host through pipes and the
+    /// container engine, and a lag of up to about a second was seen on a loaded 2-core host with the docker CLI.
+    /// Negligible for runs of minutes; it only matters for runs of a few seconds.
     /// </summary>
-    public TimeSpan TimeSlack { get; init; } = TimeSpan.FromMilliseconds(150);
+    public TimeSpan TimeSlack { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Further slack per change between running and paused (validation) intervals, where a late line moves host time across.</summary>
+    public TimeSpan TimeSlackPerPause { get; init; } = TimeSpan.FromMilliseconds(50);
 
     public IRewardFunction Reward { get; init; } = RewardFunctions.Fsr;
 

@@ -79,7 +79,8 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
         var failed = checks.Where(c => c.Value?["passed"]?.GetValue<bool>() != true).Select(c => c.Key).ToList();
         var passed = failed.Count == 0;
         var integrity = failed.All(name => name == "significance");
-        double? verifiedTime = runs.All(r => r.Timing is not null) ? runs.Average(r => r.Timing!.VerifiedTrainTimeMs) : null;
+        var (slack, perPause) = (options.TimeSlack.TotalMilliseconds, options.TimeSlackPerPause.TotalMilliseconds);
+        double? verifiedTime = runs.All(r => r.Timing is not null) ? runs.Average(r => r.Timing!.VerifiedTrainTimeMs(slack, perPause)) : null;
         double? meanLoss = losses.All(l => l is not null) ? losses.Average(l => l!.Value) : null;
         var input = new RewardInput(task, passed, integrity, verifiedTime, meanLoss);
         var reward = options.Reward.Compute(input);
@@ -344,20 +345,17 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
 
     private static JsonObject Fail(string reason) => new() { ["passed"] = false, ["reason"] = reason };
 
+    /// <summary>A check's entry: passed first, the reason when it failed, then its figures.</summary>
     private static JsonObject Verdict(bool passed, string? reason, JsonObject figures)
     {
-        figures["passed"] = passed;
-        if (!passed) figures["reason"] = reason ?? "failed";
-        // passed first for readers of the JSON
-        var ordered = new JsonObject { ["passed"] = passed };
-        if (!passed) ordered["reason"] = figures["reason"]!.GetValue<string>();
-        foreach (var (k, val) in figures.ToList())
+        var result = new JsonObject { ["passed"] = passed };
+        if (!passed) result["reason"] = string.IsNullOrEmpty(reason) ? "failed" : reason;
+        foreach (var (key, value) in figures.ToList())
         {
-            if (k is "passed" or "reason") continue;
-            figures.Remove(k);
-            ordered[k] = val;
+            figures.Remove(key);
+            result[key] = value;
         }
-        return ordered;
+        return result;
     }
 
     private static JsonObject CheckProtected(TaskManifest task, Submission submission)
@@ -401,6 +399,7 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
     private JsonObject CheckTimeAgreement(IReadOnlyList<RepeatRun> runs, VerificationSettings v)
     {
         var slack = options.TimeSlack.TotalMilliseconds;
+        var perPause = options.TimeSlackPerPause.TotalMilliseconds;
         var problems = new List<string>();
         var rows = new JsonArray();
         foreach (var run in runs)
@@ -411,10 +410,10 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
                 rows.Add(new JsonObject { ["repeat"] = run.Index, ["error"] = run.TimingError });
                 continue;
             }
-            var agrees = t.Agrees(v.TimeTolerance, slack);
+            var agrees = t.Agrees(v.TimeTolerance, slack, perPause);
             if (!agrees)
                 problems.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"repeat {run.Index}: reported train_time grew {t.ReportedGrowthMs:F0} ms while the host saw {t.HostRunningMs:F0} ms of running time ({t.Disagreement:P1} apart; allowed {t.AllowedDifferenceMs(v.TimeTolerance, slack):F0} ms: {v.TimeTolerance:P0} + {slack:F0} ms x {t.Boundaries + 1})"));
+                    $"repeat {run.Index}: reported train_time grew {t.ReportedGrowthMs:F0} ms while the host saw {t.HostRunningMs:F0} ms of running time ({t.Disagreement:P1} apart; allowed {t.AllowedDifferenceMs(v.TimeTolerance, slack, perPause):F0} ms: {v.TimeTolerance:P0} + {slack:F0} ms + {perPause:F0} ms x {t.Boundaries} pause boundaries)"));
             rows.Add(new JsonObject
             {
                 ["repeat"] = run.Index,
@@ -424,16 +423,17 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
                 ["host_running_ms"] = Math.Round(t.HostRunningMs, 1),
                 ["host_span_ms"] = Math.Round(t.HostSpanMs, 1),
                 ["disagreement"] = double.IsFinite(t.Disagreement) ? Math.Round(t.Disagreement, 4) : null,
-                ["verified_train_time_ms"] = Math.Round(t.VerifiedTrainTimeMs, 1),
+                ["verified_train_time_ms"] = Math.Round(t.VerifiedTrainTimeMs(slack, perPause), 1),
                 ["timed_lines"] = t.TimedLines,
                 ["running_paused_boundaries"] = t.Boundaries,
-                ["allowed_difference_ms"] = Math.Round(t.AllowedDifferenceMs(v.TimeTolerance, slack), 1),
+                ["allowed_difference_ms"] = Math.Round(t.AllowedDifferenceMs(v.TimeTolerance, slack, perPause), 1),
             });
         }
         return Verdict(problems.Count == 0, string.Join("; ", problems), new JsonObject
         {
             ["tolerance"] = v.TimeTolerance,
-            ["slack_ms_per_boundary"] = slack,
+            ["slack_ms"] = slack,
+            ["slack_ms_per_pause_boundary"] = perPause,
             ["repeats"] = rows,
         });
     }
@@ -490,7 +490,7 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
                 ["present"] = o.ModelPresent,
                 ["loadable"] = o.Report?.ModelLoadable ?? false,
                 ["verifier_ms"] = o.Report?.TotalMs,
-                ["errors"] = new JsonArray(errors.Select(e => (JsonNode)JsonValue.Create(e)).Append(o.Error is null ? null : JsonValue.Create(o.Error)).Where(n => n is not null).ToArray()),
+                ["errors"] = new JsonArray(errors.Concat(o.Error is null ? [] : [o.Error]).Select(e => (JsonNode)JsonValue.Create(e)).ToArray()),
             });
         }
         return Verdict(problems.Count == 0, string.Join("; ", problems), new JsonObject { ["repeats"] = rows });

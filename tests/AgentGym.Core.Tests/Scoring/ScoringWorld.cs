@@ -159,6 +159,7 @@ internal sealed class ScoringWorld : IDisposable
             VerifierImage = ScriptedSandbox.VerifierImage,
             TimeProvider = Time,
             TimeSlack = TimeSpan.FromMilliseconds(50),
+            TimeSlackPerPause = TimeSpan.FromMilliseconds(10),
             Repeats = repeats,
             Reward = reward ?? RewardFunctions.Fsr,
         });

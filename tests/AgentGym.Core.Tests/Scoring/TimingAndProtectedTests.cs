@@ -19,18 +19,19 @@ public sealed class TimingAndProtectedTests
         Assert.Equal(300, timing.HostRunningMs, 9);
         Assert.Equal(800, timing.HostSpanMs, 9);
         Assert.Equal(2, timing.Boundaries);
-        Assert.True(timing.Agrees(0.1, 0));
-        Assert.Equal(400, timing.VerifiedTrainTimeMs, 9);
+        Assert.True(timing.Agrees(0.1, 0, 0));
+        Assert.Equal(400, timing.VerifiedTrainTimeMs(0, 0), 9);
     }
 
     [Fact]
     public void Under_reporting_disagrees_and_the_host_measure_is_used()
     {
         var timing = RunTiming.From([M(1, 50, 1000), M(2, 100, 1100), M(3, 150, 1200), M(4, 200, 1300)], out _)!;
-        Assert.False(timing.Agrees(0.1, 0));
+        Assert.False(timing.Agrees(0.1, 0, 0));
         Assert.Equal(0.5, timing.Disagreement, 9);
-        Assert.Equal(350, timing.VerifiedTrainTimeMs, 9); // first report + 300 ms the host saw
-        Assert.True(timing.Agrees(0.1, 200)); // within an absolute slack it would be accepted, hence the max above
+        Assert.Equal(350, timing.VerifiedTrainTimeMs(0, 0), 9); // first report + 300 ms the host saw
+        Assert.Equal(330, timing.VerifiedTrainTimeMs(20, 0), 9); // less the slack for late lines
+        Assert.True(timing.Agrees(0.1, 200, 0)); // within an absolute slack it would be accepted, hence the max above
     }
 
     [Fact]
@@ -39,9 +40,9 @@ public sealed class TimingAndProtectedTests
         // the step-2 line arrives 80 ms late, together with the end of validation: host time leaks into "running"
         var late = RunTiming.From([M(1, 100, 1000), M(2, 200, 1180), M(2, 200, 1600, val: 2.0), M(3, 300, 1700), M(4, 400, 1800)], out _)!;
         Assert.Equal(380, late.HostRunningMs, 9);
-        Assert.False(late.Agrees(0.1, 0));
-        Assert.True(late.Agrees(0.1, 20)); // 38 + 20 x 3 >= 80
-        Assert.False(late.Agrees(0.0, 20));
+        Assert.False(late.Agrees(0.1, 0, 0));
+        Assert.True(late.Agrees(0.1, 0, 25)); // 38 + 25 x 2 >= 80
+        Assert.False(late.Agrees(0.0, 0, 25));
     }
 
     [Fact]
