@@ -21,7 +21,7 @@ public enum EvalProgressStyle
 }
 
 /// <summary>What is known of one cell while it runs and when it ends.</summary>
-public sealed record CellProgress
+internal sealed record CellProgress
 {
     public required string Key { get; init; }
     public required string TaskId { get; init; }

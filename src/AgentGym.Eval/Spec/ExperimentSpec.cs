@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using AgentGym.Agents;
 using AgentGym.Core.Environment;
 
@@ -82,9 +81,4 @@ public sealed class ExperimentSpecException : Exception
     public ExperimentSpecException(string message, Exception inner) : base(message, inner) { Field = "(root)"; }
 
     public string Field { get; }
-}
-
-internal static class JsonFields
-{
-    public static JsonNode? Get(JsonObject o, string name) => o.TryGetPropertyValue(name, out var v) ? v : null;
 }
