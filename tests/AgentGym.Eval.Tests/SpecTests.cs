@@ -128,3 +128,24 @@ public sealed class SpecTests
         Assert.False(File.Exists(Path.ChangeExtension(spec, ".sqlite")), "a refused spec must not create a results file");
     }
 }
+
+public sealed class ExampleSpecTests
+{
+    public static TheoryData<string> Examples()
+    {
+        var data = new TheoryData<string>();
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AgentGym.sln"))) dir = dir.Parent;
+        if (dir is not null)
+            foreach (var file in Directory.GetFiles(Path.Combine(dir.FullName, "experiments"), "*.json").Order(StringComparer.Ordinal)) data.Add(file);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void The_example_specs_parse(string path)
+    {
+        var spec = ExperimentSpecs.Load(path);
+        Assert.NotEmpty(spec.Cells());
+    }
+}
