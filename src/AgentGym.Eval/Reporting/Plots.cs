@@ -9,6 +9,16 @@ internal static class Plots
     private const int Height = 520;
     private static readonly ScottPlot.Palettes.Category10 Palette = new();
 
+    /// <summary>Autoscales with headroom above the data, so that the legend (top) does not hide bars or curves.</summary>
+    private static byte[] Render(Plot plot)
+    {
+        plot.Axes.AutoScale();
+        var limits = plot.Axes.GetLimits();
+        var span = limits.Top - limits.Bottom;
+        if (span > 0 && double.IsFinite(span)) plot.Axes.SetLimitsY(limits.Bottom, limits.Top + 0.35 * span);
+        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+    }
+
     private static Color AgentColor(ReportData data, string agent) => Palette.GetColor(Math.Max(0, data.Agents.ToList().IndexOf(agent)));
 
     /// <summary>Mean FSR (with its standard error) for every hint regime, one bar per agent.</summary>
@@ -49,8 +59,7 @@ internal static class Plots
         plot.Title("FSR by hint regime and agent (mean over tasks and seeds, error bars: standard error)");
         plot.XLabel("hint regime");
         plot.YLabel("FSR");
-        plot.Axes.AutoScale();
-        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        return Render(plot);
     }
 
     /// <summary>
@@ -107,8 +116,7 @@ internal static class Plots
         plot.Title($"{task}: val loss of the best runs");
         plot.XLabel("train time (s)");
         plot.YLabel("val loss");
-        plot.Axes.AutoScale();
-        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        return Render(plot);
     }
 
     /// <summary>Verified time against verified loss for every verified submission of a task, with the Pareto frontier.</summary>
@@ -152,7 +160,6 @@ internal static class Plots
         plot.Title($"{task}: verified time vs verified loss (every verified submission)");
         plot.XLabel("verified train time (s)");
         plot.YLabel("verified val loss");
-        plot.Axes.AutoScale();
-        return plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        return Render(plot);
     }
 }
