@@ -26,13 +26,19 @@ internal sealed class RunStatusTool : Tool<RunStatusArgs>
         return new ToolResult(Describe(run)) { Info = summary };
     }
 
+    /// <summary>The sandbox's reason, with the exit code unless the reason already names it.</summary>
+    internal static string ReasonWithExitCode(Sandboxing.SandboxRunResult result) =>
+        result.ExitCode is { } code && !result.Reason.Contains(code.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            ? $"{result.Reason} (exit code {code})"
+            : result.Reason;
+
     internal static string Describe(TrainingRun run)
     {
         var metrics = run.Metrics();
         var sb = new StringBuilder();
         var state = run.State.ToString();
         sb.Append(CultureInfo.InvariantCulture, $"{run.Id}: {state}, elapsed {run.Elapsed.TotalSeconds:F1} s");
-        if (run.Result is { } r) sb.Append(CultureInfo.InvariantCulture, $", {r.Reason}{(r.ExitCode is { } c ? $" (exit code {c})" : "")}");
+        if (run.Result is { } r) sb.Append(CultureInfo.InvariantCulture, $", {ReasonWithExitCode(r)}");
         sb.Append('\n');
         var last = metrics.LastOrDefault();
         if (last is null)

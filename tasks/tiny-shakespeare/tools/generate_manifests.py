@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Writes tasks/tiny-shakespeare/record-K/task.json and record-K-quick/task.json (K = 1..5) from the
+measured record times in records/measurements.json and records/quick_measurements.json.
+
+Task K starts from record K and the next known record is K+1: baseline_time = record K's measured
+train time, record_time = record K+1's. The quick variants run the same scripts with a looser target
+and a small step budget (through AGENTGYM_TARGET_VAL_LOSS / AGENTGYM_MAX_STEPS) so that tests and
+CI exercise the real code paths in under a minute per run.
+
+Usage: python3 tools/generate_manifests.py
+"""
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FAMILY = os.path.dirname(HERE)
+
+TARGET = 1.80
+STOP_MARGIN = 0.02
+QUICK_TARGET = 2.5
+QUICK_MAX_STEPS = 150
+VAL_TOKENS = 32768
+QUICK_VAL_TOKENS = 8192
+
+CHANGES = {
+    2: "a tuned learning-rate schedule (higher peak, warmup, cosine decay)",
+    3: "rotary position embeddings",
+    4: "the Muon optimizer for hidden matrices",
+    5: "ReLU^2, QK-norm and zero-initialised output projections",
+    6: "a shallower, cheaper model with a retuned schedule",
+}
+
+
+def load(name):
+    with open(os.path.join(FAMILY, "records", name), encoding="utf-8") as f:
+        return json.load(f)["records"]
+
+
+def stats(record):
+    return {
+        "mean_ms": round(record["train_time_ms_mean"]),
+        "std_ms": round(record["train_time_ms_std"]),
+        "runs": record["n_runs"],
+    }
+
+
+def manifest(k, full, quick, is_quick):
+    records = quick if is_quick else full
+    name = f"record-{k}-quick" if is_quick else f"record-{k}"
+    hints = f"../hints/record_{k}"
+    description = (
+        f"Character-level GPT on tiny-shakespeare, trained on 2 CPU cores. The script is speedrun record {k} of "
+        f"this family; reach the target validation loss in less training time (train_time, validation excluded). "
+        f"Keep the region between '# --- protected: data loading ---' and '# --- end protected ---' unchanged, "
+        f"print the speedrun log lines, and export the final model as TorchScript to $AGENTGYM_OUTPUT_DIR/model.pt."
+    )
+    if is_quick:
+        description += (
+            f" Quick variant for tests: target {QUICK_TARGET} within {QUICK_MAX_STEPS} steps, same code paths."
+        )
+    return {
+        "id": f"tiny-shakespeare/{name}",
+        "title": f"tiny-shakespeare: beat record {k}" + (" (quick)" if is_quick else ""),
+        "description": description,
+        "starting_files": [f"../records/record_{k}/train_gpt.py"],
+        "entry_command": ["python3", "train_gpt.py"],
+        "sandbox": {"image": "agentgym-cpu"},
+        "resources": {"cpus": 2, "memory_mb": 4096, "gpus": 0, "pids": 512, "shm_mb": 256, "disk_mb": 512},
+        "data": {
+            "dataset": "tiny-shakespeare",
+            "train_files": "train_*.bin",
+            "val_files": "val_*.bin",
+            "heldout_files": "heldout_*.bin",
+            "val_tokens": QUICK_VAL_TOKENS if is_quick else VAL_TOKENS,
+        },
+        "target_val_loss": QUICK_TARGET if is_quick else TARGET,
+        "baseline_time": stats(records[str(k)]),
+        "record_time": stats(records[str(k + 1)]),
+        "hints": {
+            "L0": f"{hints}/level_0.diff",
+            "L1": f"{hints}/level_1_pseudo.txt",
+            "L2": f"{hints}/level_2_description.txt",
+            "L3": f"{hints}/level_3_paper.txt",
+        },
+        "verification": {
+            "mode": "independent",
+            "repeats": 1 if is_quick else 3,
+            "p_value": 0.05,
+            # Short quick runs on a shared 2-core machine: host and script clocks drift apart by more.
+            "time_tolerance": 0.25 if is_quick else 0.1,
+            "untimed_tolerance": 1.0 if is_quick else 0.25,
+            "heldout_gap_tolerance": 0.1 if is_quick else 0.05,
+            "eval_sequence_length": 64,
+            "protected": [{
+                "file": "train_gpt.py",
+                "start_marker": "# --- protected: data loading ---",
+                "end_marker": "# --- end protected ---",
+            }],
+        },
+        "time_limit_seconds": 300 if is_quick else 900,
+        # The scripts stop as soon as val_loss <= AGENTGYM_TARGET_VAL_LOSS. Full tasks verify 3 repeats with a
+        # one-sided t-test, which a mean sitting just under the target cannot pass: they stop STOP_MARGIN lower.
+        "environment": (
+            {"AGENTGYM_TARGET_VAL_LOSS": str(QUICK_TARGET), "AGENTGYM_MAX_STEPS": str(QUICK_MAX_STEPS)}
+            if is_quick else {"AGENTGYM_TARGET_VAL_LOSS": f"{TARGET - STOP_MARGIN:.2f}"}
+        ),
+        "tags": ["cpu", "quick"] if is_quick else ["cpu"],
+    }
+
+
+def main():
+    full = load("measurements.json")
+    quick = load("quick_measurements.json")
+    for k in range(1, 6):
+        for is_quick in (False, True):
+            m = manifest(k, full, quick, is_quick)
+            folder = os.path.join(FAMILY, m["id"].split("/")[1])
+            if m["record_time"]["mean_ms"] >= m["baseline_time"]["mean_ms"]:
+                # FSR is undefined when the next record was not measured faster: leave the task out.
+                print(f"{m['id']}: skipped, record {k + 1} ({m['record_time']['mean_ms']} ms) was not measured "
+                      f"faster than record {k} ({m['baseline_time']['mean_ms']} ms)")
+                if os.path.exists(os.path.join(folder, "task.json")):
+                    os.remove(os.path.join(folder, "task.json"))
+                continue
+            os.makedirs(folder, exist_ok=True)
+            with open(os.path.join(folder, "task.json"), "w", encoding="utf-8") as f:
+                json.dump(m, f, indent=2)
+                f.write("\n")
+            print(f"{m['id']}: baseline {m['baseline_time']['mean_ms']} ms, record {m['record_time']['mean_ms']} ms")
+
+
+if __name__ == "__main__":
+    main()
