@@ -143,9 +143,12 @@ public sealed class ExampleSpecTests
 
     [Theory]
     [MemberData(nameof(Examples))]
-    public void The_example_specs_parse(string path)
+    public void The_example_specs_parse_and_name_tasks_of_the_repository(string path)
     {
         var spec = ExperimentSpecs.Load(path);
         Assert.NotEmpty(spec.Cells());
+        var repo = Path.GetDirectoryName(Path.GetDirectoryName(path)!)!;
+        // Agents are not built here: the LLM examples need a key or a server.
+        ExperimentSpecs.Validate(spec, AgentGym.Core.Tasks.TaskCatalog.Load(Path.Combine(repo, "tasks")), buildAgents: false);
     }
 }
