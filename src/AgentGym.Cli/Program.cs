@@ -10,5 +10,8 @@ var root = new RootCommand("AgentGym: a gym environment for research agents that
     ServeCommands.CreateMcp(),
     SandboxCommands.Create(),
     VerifyCommand.Create(),
+    EvalCommands.CreateEval(),
+    EvalCommands.CreateReport(),
+    EvalCommands.CreateExport(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
