@@ -23,10 +23,10 @@ public sealed class OracleVersusNoopTests : IDisposable
         var oracle = await RunEpisodeAsync(repo, env, "oracle");
         var noop = await RunEpisodeAsync(repo, env, "noop");
 
+        // FSR is relative to the manifest's measured times, which move with the host's load; the comparison between
+        // two episodes run one after the other on the same host is what stays meaningful.
         Assert.True(oracle.Reward > noop.Reward, $"oracle {oracle.Reward} vs noop {noop.Reward}");
-        Assert.True(oracle.Reward > 0.3, $"oracle reward {oracle.Reward}");
         Assert.Equal("passed", oracle.Verdict);
-        Assert.True(noop.Reward < 0.5, $"noop reward {noop.Reward}");
     }
 
     private static async Task<(double Reward, string? Verdict)> RunEpisodeAsync(string repo, Dictionary<string, string> env, string agent)
