@@ -13,6 +13,7 @@
 #   CPUS=2 MEMORY=4g       container limits
 #   EXTRA_ENV="-e AGENTGYM_MAX_STEPS=40 -e AGENTGYM_TARGET_VAL_LOSS=2.6"   (quick smoke test)
 #   OUT=<records>/measurements.json
+#   SUMMARISE_ONLY=1       rebuild OUT from $WORK/runs.jsonl and the logs without running anything
 # Per-run logs and results go to $WORK (default /tmp/ts-measure); a run's record is appended to
 # $WORK/runs.jsonl as soon as it finishes and the summary is rewritten after every run, so an
 # interrupted measurement keeps what it has.
@@ -42,13 +43,29 @@ else
 fi
 
 mkdir -p "$WORK"
-[ "${APPEND:-0}" = "1" ] || rm -f "$WORK/runs.jsonl"
-touch "$WORK/runs.jsonl"
 summarise() {
   python3 - "$WORK/runs.jsonl" "$OUT" "$IMAGE" "$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || echo unknown)" "$VAL_TOKENS" "$CPUS" <<'PY'
-import json, math, statistics, sys, datetime
+import json, math, os, re, statistics, sys, datetime
 runs_path, out, image, image_id, val_tokens, cpus = sys.argv[1:7]
 runs = [json.loads(l) for l in open(runs_path) if l.strip()]
+work = os.path.dirname(runs_path)
+
+
+def step_stats(log):
+    """Median and 10th percentile of the per-step time (ms) from the train_time of consecutive
+    train_loss lines: a load-robust view of the cost of one step on a shared machine."""
+    try:
+        ts = [int(m.group(1)) for m in re.finditer(r"train_loss:\S+ train_time:(\d+)ms", open(log).read())]
+    except OSError:
+        return {}
+    d = sorted(b - a for a, b in zip(ts, ts[1:]))
+    if len(d) < 10:
+        return {}
+    return {"step_ms_median": statistics.median(d), "step_ms_p10": d[len(d) // 10]}
+
+
+for r in runs:
+    r.update(step_stats(os.path.join(work, f"record_{r['record']}_seed_{r['seed']}.log")))
 by = {}
 for r in runs:
     by.setdefault(str(r["record"]), []).append(r)
@@ -71,6 +88,10 @@ for rec in sorted(by, key=int):
         "val_loss_mean": statistics.mean(r["val_loss"] for r in rs) if rs else None,
         "wall_s_mean": statistics.mean(r["wall_s"] for r in rs) if rs else None,
     }
+    p10 = [r["step_ms_p10"] for r in rs if "step_ms_p10" in r]
+    if p10:
+        entry["step_ms_p10_median"] = statistics.median(p10)
+        entry["estimated_unloaded_train_time_ms"] = entry["steps_mean"] * statistics.median(p10)
     records[rec] = entry
 for rec in records:
     p = str(int(rec) - 1)
@@ -80,7 +101,10 @@ doc = {
     "task_family": "tiny-shakespeare",
     "generated_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     "image": image, "image_id": image_id, "val_tokens": int(val_tokens), "cpus": cpus,
-    "note": "train_time_ms is the script's own timer (validation excluded); wall_s is the container's wall time",
+    "note": ("train_time_ms is the script's own timer (validation excluded); wall_s is the container's "
+             "wall time; step_ms_p10 is the 10th percentile of the per-step time in a run's log, and "
+             "estimated_unloaded_train_time_ms = steps_mean * median(step_ms_p10): an estimate of the "
+             "time on an idle machine, for runs measured while the machine was shared"),
     "records": records,
 }
 with open(out, "w") as f:
@@ -88,11 +112,21 @@ with open(out, "w") as f:
     f.write("\n")
 for rec, e in records.items():
     sp = e.get("speedup_vs_previous")
+    est = e.get("estimated_unloaded_train_time_ms")
     print(f"record {rec}: runs={e['n_runs']} reached={e['n_reached_target']} steps={e['steps']} "
           f"time={e['train_time_ms_mean']:.0f}+-{e['train_time_ms_std']:.0f}ms"
-          + (f" speedup={sp:.2f}x" if sp else ""))
+          + (f" speedup={sp:.2f}x" if sp else "")
+          + (f" p10_step={e['step_ms_p10_median']}ms est_unloaded={est:.0f}ms" if est else ""))
 PY
 }
+
+if [ "${SUMMARISE_ONLY:-0}" = "1" ]; then
+  summarise
+  echo "[measure] wrote $OUT"
+  exit 0
+fi
+[ "${APPEND:-0}" = "1" ] || rm -f "$WORK/runs.jsonl"
+touch "$WORK/runs.jsonl"
 
 # Round-robin: one run of every record per seed, so that an interrupted measurement still covers
 # every record (and background load hits all records alike).
