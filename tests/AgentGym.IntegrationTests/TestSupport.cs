@@ -53,7 +53,7 @@ internal sealed class RunFolder : IDisposable
         DataDirectory = Data,
         Command = command,
         Environment = env ?? new Dictionary<string, string> { ["AGENTGYM_OUTPUT_DIR"] = "/outputs", ["PYTHONUNBUFFERED"] = "1" },
-        Image = DockerAvailability.Image,
+        Image = "agentgym-cpu",
         Limits = limits ?? new SandboxLimits { Cpus = 2, MemoryMb = 1024, Pids = 128, DiskMb = 64 },
         TimeLimit = timeLimit ?? TimeSpan.FromMinutes(2),
         WorkspaceResultDirectory = copyWorkspaceBack ? WorkspaceBack : null,

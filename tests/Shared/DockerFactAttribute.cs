@@ -3,7 +3,7 @@ using AgentGym.Sandbox;
 namespace AgentGym.Tests.Shared;
 
 /// <summary>
-/// Needs the Docker engine and the agentgym-cpu image: skipped without them, unless AGENTGYM_REQUIRE_DOCKER=1 (CI),
+/// Needs the Docker engine and the agentgym-cpu image (as the sandbox resolves it): skipped without them, unless AGENTGYM_REQUIRE_DOCKER=1 (CI),
 /// where the test runs and fails loudly.
 /// </summary>
 public sealed class DockerFactAttribute : FactAttribute
