@@ -102,4 +102,22 @@ public sealed class SecretTests
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
+    [Theory]
+    [InlineData("openai-compatible", ModelProvider.OpenAICompatible)]
+    [InlineData("vllm", ModelProvider.OpenAICompatible)]
+    [InlineData("openai", ModelProvider.OpenAI)]
+    [InlineData("Azure", ModelProvider.Azure)]
+    public void A_config_file_takes_the_provider_names_the_cli_takes_and_writes_them_back_the_same_way(string name, ModelProvider expected)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "agentgym-provider-" + Guid.NewGuid().ToString("N") + ".json");
+        try
+        {
+            File.WriteAllText(path, $$"""{ "model": { "provider": "{{name}}", "endpoint": "http://127.0.0.1:1/v1" } }""");
+            var settings = AgentSettings.Load(path);
+            Assert.Equal(expected, settings.Model.Provider);
+            var written = System.Text.Json.JsonSerializer.Serialize(settings, AgentGym.Core.Json.JsonDefaults.Options);
+            Assert.Contains($"\"provider\":\"{ModelProviders.Format(expected)}\"", written, StringComparison.Ordinal);
+        }
+        finally { File.Delete(path); }
+    }
 }

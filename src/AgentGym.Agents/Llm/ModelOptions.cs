@@ -23,6 +23,9 @@ public enum ModelProvider
 /// </summary>
 public sealed record ModelOptions
 {
+    // On the property as well as the type: the gym-wide options carry a snake_case enum converter, which outranks
+    // a type's attribute and would read "openai-compatible" as an error and write OpenAI as "open_ai".
+    [JsonConverter(typeof(ModelProviderJsonConverter))]
     public ModelProvider Provider { get; init; } = ModelProvider.OpenAI;
 
     /// <summary>Model id (OpenAI, compatible servers) or deployment name (Azure).</summary>
