@@ -1,23 +1,28 @@
 #!/usr/bin/env python3
-"""Turns lines 'record:R seed:S finished: steps:N val_loss:L train_time:Tms target:X reached:true'
-into the measurements.json shape that generate_manifests.py reads."""
+"""Merges a measure_quick.sh log (lines 'record:R seed:S step:N/M val_loss:L train_time:Tms ...') into
+records/quick_measurements.json: per record, per seed, the validation curve [[step, val_loss, train_time_ms]]
+and the step budget M it ran to. Records in the log replace the ones already in the file; the others stay.
+Usage: quick_log_to_json.py LOG JSON"""
 import json
+import os
 import re
-import statistics
 import sys
 
+log, path = sys.argv[1], sys.argv[2]
+data = {"task_family": "tiny-shakespeare", "variant": "quick", "val_tokens": 8192, "records": {}}
+if os.path.exists(path):
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
 runs = {}
-for line in open(sys.argv[1], encoding="utf-8"):
-    m = re.search(r"record:(\d+) seed:(\d+) finished: steps:(\d+) val_loss:([\d.]+) train_time:(\d+)ms .*reached:(\w+)", line)
+for line in open(log, encoding="utf-8"):
+    m = re.search(r"record:(\d+) seed:(\d+) step:(\d+)/(\d+) val_loss:([\d.]+) train_time:(\d+)ms", line)
     if m:
-        r, seed, steps, loss, ms, reached = m.groups()
-        runs.setdefault(r, []).append({"seed": int(seed), "steps": int(steps), "val_loss": float(loss),
-                                       "train_time_ms": int(ms), "reached_target": reached == "true"})
-records = {}
-for r, rs in sorted(runs.items()):
-    times = [x["train_time_ms"] for x in rs]
-    records[r] = {"runs": rs, "n_runs": len(rs),
-                  "train_time_ms_mean": statistics.mean(times),
-                  "train_time_ms_std": statistics.stdev(times) if len(times) > 1 else 0.0}
-json.dump({"task_family": "tiny-shakespeare", "variant": "quick", "records": records}, sys.stdout, indent=2)
-print()
+        r, seed, step, max_steps, loss, ms = m.groups()
+        run = runs.setdefault(r, {}).setdefault(int(seed), {"seed": int(seed), "max_steps": int(max_steps), "curve": []})
+        run["curve"].append([int(step), float(loss), int(ms)])
+for r, by_seed in runs.items():
+    data["records"][r] = {"runs": [by_seed[s] for s in sorted(by_seed)]}
+data["records"] = dict(sorted(data["records"].items(), key=lambda kv: int(kv[0])))
+with open(path, "w", encoding="utf-8") as f:
+    json.dump(data, f, indent=1)
+    f.write("\n")

@@ -39,6 +39,7 @@ class Hyperparameters:
     seed = int(os.environ.get("AGENTGYM_SEED", "1"))
     target_val_loss = float(os.environ.get("AGENTGYM_TARGET_VAL_LOSS", "1.80"))
     max_steps = int(os.environ.get("AGENTGYM_MAX_STEPS", "2000"))
+    val_every = int(os.environ.get("AGENTGYM_VAL_EVERY", "25"))  # evaluate every N steps and at the last
     # model
     n_layer = 4
     n_head = 4
@@ -54,8 +55,6 @@ class Hyperparameters:
     min_lr_frac = 0.1
     betas = (0.9, 0.95)
     grad_clip = 1.0
-    # evaluation
-    val_every = 25
 
 
 args = Hyperparameters()

@@ -1,0 +1,57 @@
+using System.Globalization;
+using AgentGym.Agents.Scripted;
+using AgentGym.Core.Tasks;
+
+namespace AgentGym.Agents.Tests;
+
+/// <summary>The task catalogue shipped in tasks/: what the oracle and the quick tests rely on.</summary>
+public sealed class RepositoryTaskTests
+{
+    private static readonly string Repo = FindRepo();
+    private static readonly TaskCatalog Catalog = TaskCatalog.Load(Path.Combine(Repo, "tasks"));
+
+    private static string FindRepo()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AgentGym.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("AgentGym.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    public static TheoryData<int> TinyRecords() => new(1, 2, 3, 4, 5);
+
+    [Fact]
+    public void The_catalogue_loads_without_errors()
+    {
+        Assert.Empty(Catalog.Errors);
+        Assert.Equal(19, Catalog.Tasks.Count(t => t.Family == "nanogpt-speedrun"));
+    }
+
+    [Theory]
+    [MemberData(nameof(TinyRecords))]
+    public void The_level_zero_diff_of_a_tiny_task_turns_its_record_into_the_next_one(int k)
+    {
+        var task = Catalog.Get($"tiny-shakespeare/record-{k}");
+        var start = File.ReadAllText(Path.Combine(task.Directory, task.StartingFiles.Single()));
+        var patch = Assert.Single(UnifiedPatch.Parse(File.ReadAllText(Path.Combine(task.Directory, task.Hints["L0"]))));
+        var next = File.ReadAllText(Path.Combine(Repo, "tasks", "tiny-shakespeare", "records", $"record_{k + 1}", "train_gpt.py"));
+        Assert.Equal(next, UnifiedPatch.Apply(patch, start));
+    }
+
+    [Theory]
+    [MemberData(nameof(TinyRecords))]
+    public void Every_tiny_task_has_a_quick_variant_on_the_same_script_with_a_looser_target_and_a_small_budget(int k)
+    {
+        var full = Catalog.Get($"tiny-shakespeare/record-{k}");
+        var quick = Catalog.Get($"tiny-shakespeare/record-{k}-quick");
+        Assert.Equal(full.StartingFiles, quick.StartingFiles);
+        Assert.Equal(full.Hints, quick.Hints);
+        Assert.True(quick.TargetValLoss > full.TargetValLoss, $"quick target {quick.TargetValLoss} is not looser than {full.TargetValLoss}");
+        Assert.True(quick.RecordTime.MeanMs < quick.BaselineTime.MeanMs, "the next record must be faster at the quick target too, or FSR is undefined");
+        Assert.Equal(quick.TargetValLoss, double.Parse(quick.Environment["AGENTGYM_TARGET_VAL_LOSS"], CultureInfo.InvariantCulture));
+        var budget = int.Parse(quick.Environment["AGENTGYM_MAX_STEPS"], CultureInfo.InvariantCulture);
+        Assert.InRange(budget, 50, 400);
+        Assert.True(quick.TimeLimitSeconds >= budget, "a loaded host needs up to about a second a step");
+        Assert.Contains("quick", quick.Tags);
+        Assert.DoesNotContain("quick", full.Tags);
+    }
+}
