@@ -14,4 +14,7 @@ var root = new RootCommand("AgentGym: a gym environment for research agents that
     EvalCommands.CreateReport(),
     EvalCommands.CreateExport(),
 };
-return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+// Ctrl+C cancels the command's token; System.CommandLine then ends the process after this timeout (2 s by
+// default), which cut off the cleanup: containers stopped, trajectories closed, "interrupted" said.
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(60) };
+return await root.Parse(args).InvokeAsync(invocation).ConfigureAwait(false);

@@ -111,6 +111,40 @@ public sealed class DockerEvalTests
         var leftovers = await Cli.DockerAsync("ps", "-aq", "--filter", $"label=agentgym.owner-pid={killedPid}");
         Assert.Equal("", leftovers.Trim());
     }
+
+    [DockerFact]
+    public async Task Ctrl_c_during_a_cell_stops_its_container_and_says_how_to_resume()
+    {
+        using var world = new QuickTask();
+        var spec = world.WriteSpec("interrupt.json", """
+            { "name": "interrupt", "tasks": ["test/quick"], "agents": [ { "kind": "noop", "settings": { "run_wait_seconds": 120 } } ],
+              "seeds": [1], "concurrency": { "max_cells": 1 }, "scoring": { "repeats": 1 } }
+            """);
+        var results = Path.Combine(world.Root, "interrupt.sqlite");
+        using var process = Process.Start(Cli.StartInfo(world, ["eval", spec, "--results", results, "--tasks-dir", world.TasksDirectory, "--json"]))!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4)))
+        {
+            while (true)
+            {
+                var line = await process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("eval ended before Ctrl+C: " + await stderr);
+                if (line.StartsWith('{') && JsonNode.Parse(line)!["event"]?.GetValue<string>() == "cell_started") break;
+            }
+        }
+        // Wait until the cell's training container is up, then send what a terminal sends on Ctrl+C.
+        var label = $"label=agentgym.owner-pid={process.Id}";
+        for (var i = 0; i < 120 && (await Cli.DockerAsync("ps", "-q", "--filter", label)).Trim().Length == 0; i++) await Task.Delay(500);
+        Assert.NotEqual("", (await Cli.DockerAsync("ps", "-q", "--filter", label)).Trim());
+        await Task.Delay(TimeSpan.FromSeconds(3)); // into the training run
+        using (var kill = Process.Start("kill", ["-INT", process.Id.ToString(CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1))) await process.WaitForExitAsync(timeout.Token);
+        var error = await stderr;
+
+        Assert.True(process.ExitCode == 130, $"exit {process.ExitCode}: {error}");
+        Assert.Contains("interrupted: finished cells are kept", error, StringComparison.Ordinal);
+        // The gym cleaned up before exiting: no container of this process is left for a later sweep.
+        Assert.Equal("", (await Cli.DockerAsync("ps", "-aq", "--filter", label)).Trim());
+    }
 }
 
 internal static class Cli

@@ -212,24 +212,15 @@ public static class ExperimentSpecs
     }
 
     /// <summary>
-    /// Accepts the provider names users write (openai, azure, openai-compatible, vllm, ollama): JsonDefaults' enum
-    /// converter takes precedence over ModelProvider's own converter and knows only the snake_case member names.
+    /// Names an unknown provider at its place in the spec; ModelOptions reads every spelling users write
+    /// (openai, azure, openai-compatible, vllm, ollama), and this writes it back in the canonical one.
     /// </summary>
     private static void NormalizeProvider(JsonObject settings, string field)
     {
         if (settings["model"] is not JsonObject model || model["provider"] is not JsonValue value || !value.TryGetValue<string>(out var text)) return;
-        try
-        {
-            _ = value.Deserialize<ModelProvider>(JsonDefaults.Options);
-            return; // already the serializer's own spelling (a round-tripped config file)
-        }
-        catch (JsonException)
-        {
-            // a user's spelling: parsed below
-        }
         if (!ModelProviders.TryParse(text, out var provider))
             throw new ExperimentSpecException($"{field}.settings.model.provider", $"unknown provider '{text}'; use openai, azure or openai-compatible");
-        model["provider"] = JsonSerializer.SerializeToNode(provider, JsonDefaults.Options);
+        model["provider"] = ModelProviders.Format(provider);
     }
 
     private static List<int> ParseSeeds(JsonObject root)
