@@ -144,6 +144,7 @@ public sealed class DockerEvalTests
         Assert.Contains("interrupted: finished cells are kept", error, StringComparison.Ordinal);
         // The gym cleaned up before exiting: no container of this process is left for a later sweep.
         Assert.Equal("", (await Cli.DockerAsync("ps", "-aq", "--filter", label)).Trim());
+        Assert.Equal(1, ResumeTests.Count(results, "SELECT COUNT(*) FROM cells WHERE status = 'pending'"));
     }
 }
 
