@@ -118,6 +118,22 @@ public sealed class CliTests : IDisposable
         Assert.Contains("Unknown agent 'genius'", unknown.Stderr);
     }
 
+    [Fact]
+    public async Task Episode_on_a_task_not_imported_yet_fails_with_one_line_naming_the_file_and_the_import_command()
+    {
+        // As a nanogpt-speedrun task before `tasks import-speedrunner`: listed, but its scripts are not there.
+        var task = Path.Combine(_root, "tasks", "demo", "one");
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(task, "task.json")))!.AsObject();
+        manifest["tags"] = new JsonArray("import-required");
+        File.WriteAllText(Path.Combine(task, "task.json"), manifest.ToJsonString());
+        Directory.Delete(Path.Combine(task, "start"), recursive: true);
+        var run = await CliRunner.RunAsync(_root, Env, "episode", "--task", "demo/one", "--agent", "noop", "--sandbox", "none");
+        Assert.Equal(1, run.ExitCode);
+        Assert.StartsWith("error: Task demo/one: starting file 'start' is missing", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("agentgym tasks import-speedrunner", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Stderr, StringComparison.Ordinal); // no stack trace
+    }
+
     private static JsonNode Summary(string stdout) =>
         JsonNode.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last())!["summary"]!;
 

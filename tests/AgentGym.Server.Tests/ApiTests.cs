@@ -167,6 +167,18 @@ public sealed class ApiTests
     }
 
     [Fact]
+    public async Task A_task_whose_starting_files_are_missing_gets_409_with_the_file_and_opens_no_episode()
+    {
+        await using var live = await LiveServer.StartAsync(new ScriptedSandbox(["hello"]));
+        Directory.Delete(Path.Combine(live.World.TasksDirectory, "test", "tiny", "start"), recursive: true);
+        using var created = await live.Client.PostAsJsonAsync("/v1/episodes", new { task_id = TestWorld.TaskId });
+        Assert.Equal(HttpStatusCode.Conflict, created.StatusCode);
+        Assert.Contains("starting file 'start' is missing", (await LiveServer.ReadJsonAsync(created))["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        using var list = await live.Client.GetAsync("/v1/episodes");
+        Assert.Empty((await LiveServer.ReadJsonAsync(list))["episodes"]!.AsArray());
+    }
+
+    [Fact]
     public async Task A_second_step_while_one_is_in_flight_gets_409_and_is_not_queued()
     {
         var sandbox = new ScriptedSandbox(["step:1/1 train_loss:2.0 train_time:10ms step_avg:10.00ms"], gateFinish: true);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentGym.Agents;
+using AgentGym.Core.Agents;
 using AgentGym.Core.Environment;
 using AgentGym.Core.Json;
 using AgentGym.Core.Scoring;
@@ -82,10 +83,25 @@ internal static class EpisodeCommand
                 DefaultBudgets = budgets,
             });
             var asJson = parse.GetValue(json);
-            var outcome = await theAgent.RunAsync(environment,
-                new ResetOptions { TaskId = taskId, Hints = regime, Seed = parse.GetValue(seed), Budgets = budgets },
-                (step, call, result) => PrintStep(step, call, result, asJson),
-                cancellationToken).ConfigureAwait(false);
+            EpisodeOutcome outcome;
+            try
+            {
+                outcome = await theAgent.RunAsync(environment,
+                    new ResetOptions { TaskId = taskId, Hints = regime, Seed = parse.GetValue(seed), Budgets = budgets },
+                    (step, call, result) => PrintStep(step, call, result, asJson),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException)
+            {
+                // A task that cannot start (scripts not imported, a broken L0 diff for the oracle): its own words suffice.
+                await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync($"interrupted: the steps so far are in the episode's trajectory under {paths.EpisodesDirectory}").ConfigureAwait(false);
+                return 130;
+            }
 
             var summary = new JsonObject
             {

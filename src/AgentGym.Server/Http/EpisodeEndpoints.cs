@@ -53,6 +53,12 @@ internal static class EpisodeEndpoints
             {
                 (episode, result) = await store.CreateAsync(reset, context.RequestAborted).ConfigureAwait(false);
             }
+            catch (FileNotFoundException ex)
+            {
+                // The host is fine; the task is not ready (a GPU task whose scripts were never imported).
+                logger.LogWarning("Reset of task {TaskId} refused: {Reason}", reset.TaskId, ex.Message);
+                return Problems.Create(StatusCodes.Status409Conflict, "Task not ready", ex.Message);
+            }
             catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or InvalidDataException)
             {
                 // The request was fine but the host cannot start this task (files not imported, disk full): say why.
