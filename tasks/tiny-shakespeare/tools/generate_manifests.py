@@ -71,20 +71,11 @@ def quick_target(k, quick, step_ms):
     return None
 
 
-def stats_of_steps(steps, step_ms):
-    return {
-        "mean_ms": round(statistics.mean(steps) * step_ms),
-        "std_ms": round((statistics.stdev(steps) if len(steps) > 1 else 0.0) * step_ms),
-        "runs": len(steps),
-    }
-
-
-def stats(record, step_ms):
+def time_stats(steps, step_ms):
     """Time to target as steps x per-step cost. The runs were measured on a shared 2-core machine, where the
     scripts' own train_time swung by 2-3x with the other load; the number of steps does not, and the 10th
     percentile of a run's per-step time is close to its cost on an idle machine (measure_records.sh reports both).
     The std comes from the spread in steps; the raw timings stay in measurements.json."""
-    steps = steps_of(record)
     return {
         "mean_ms": round(statistics.mean(steps) * step_ms),
         "std_ms": round((statistics.stdev(steps) if len(steps) > 1 else 0.0) * step_ms),
@@ -99,12 +90,12 @@ def manifest(k, full, quick, is_quick):
         if found is None:
             return None
         target, max_steps, base_steps, rec_steps = found
-        baseline_time = stats_of_steps(base_steps, step_ms[str(k)])
-        record_time = stats_of_steps(rec_steps, step_ms[str(k + 1)])
+        baseline_time = time_stats(base_steps, step_ms[str(k)])
+        record_time = time_stats(rec_steps, step_ms[str(k + 1)])
     else:
         target = TARGET
-        baseline_time = stats(full[str(k)], step_ms[str(k)])
-        record_time = stats(full[str(k + 1)], step_ms[str(k + 1)])
+        baseline_time = time_stats(steps_of(full[str(k)]), step_ms[str(k)])
+        record_time = time_stats(steps_of(full[str(k + 1)]), step_ms[str(k + 1)])
     name = f"record-{k}-quick" if is_quick else f"record-{k}"
     hints = f"../hints/record_{k}"
     description = (
