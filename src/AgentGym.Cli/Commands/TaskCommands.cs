@@ -41,7 +41,7 @@ internal static class TaskCommands
                     Seconds(t.BaselineTime),
                     Seconds(t.RecordTime),
                     HintLevels(t),
-                    t.Tags.Contains("import-required") && !TaskIsImported(t) ? "needs import" : "",
+                    t.RequiresImport && !TaskIsImported(t) ? "needs import" : "",
                 }).ToList();
                 TextTable.Write(Console.Out, ["task", "target", "baseline", "record", "hints", "note"], rows);
                 Console.Out.WriteLine($"{catalog.Tasks.Count} tasks in {catalog.Root}");

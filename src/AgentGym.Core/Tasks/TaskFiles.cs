@@ -13,7 +13,7 @@ internal static class TaskFiles
             var source = Path.GetFullPath(Path.Combine(task.Directory, entry));
             if (Directory.Exists(source)) EpisodeWorkspace.CopyTree(source, destination);
             else if (File.Exists(source)) File.Copy(source, Path.Combine(destination, Path.GetFileName(source)), overwrite: true);
-            else throw new FileNotFoundException(task.Tags.Contains("import-required")
+            else throw new FileNotFoundException(task.RequiresImport
                 ? $"Task {task.Id}: starting file '{entry}' is missing; this task ships without its scripts: run `agentgym tasks import-speedrunner <clone of the benchmark>` first."
                 : $"Task {task.Id}: starting file '{entry}' is missing.", source);
         }

@@ -71,7 +71,7 @@ internal static partial class TaskLoader
         {
             var full = Path.GetFullPath(Path.Combine(m.Directory, entry));
             Check(full.StartsWith(Path.GetFullPath(tasksRoot) + Path.DirectorySeparatorChar, StringComparison.Ordinal), $"starting_files[{i}]", $"'{entry}' lies outside the tasks folder");
-            Check(File.Exists(full) || Directory.Exists(full) || m.Tags.Contains("import-required"), $"starting_files[{i}]", $"'{entry}' does not exist");
+            Check(File.Exists(full) || Directory.Exists(full) || m.RequiresImport, $"starting_files[{i}]", $"'{entry}' does not exist");
         }
         Check(m.Sandbox.Image.Trim().Length > 0, "sandbox.image", "must not be empty");
         Check(m.Resources.Cpus > 0, "resources.cpus", $"must be positive (got {m.Resources.Cpus})");
@@ -89,7 +89,7 @@ internal static partial class TaskLoader
         foreach (var (level, file) in m.Hints)
         {
             Check(level is "L0" or "L1" or "L2" or "L3", $"hints.{level}", "hint levels are L0, L1, L2 and L3");
-            Check(File.Exists(Path.Combine(m.Directory, file)) || m.Tags.Contains("import-required"), $"hints.{level}", $"file '{file}' does not exist");
+            Check(File.Exists(Path.Combine(m.Directory, file)) || m.RequiresImport, $"hints.{level}", $"file '{file}' does not exist");
         }
         return errors;
     }

@@ -38,6 +38,10 @@ public sealed record TaskManifest
     public string Directory { get; init; } = "";
 
     public string Family => Id.Contains('/') ? Id[..Id.IndexOf('/')] : Id;
+
+    /// <summary>Tagged "import-required": shipped without its scripts and hints (`agentgym tasks import-speedrunner` adds them).</summary>
+    [JsonIgnore]
+    public bool RequiresImport => Tags.Contains("import-required");
 }
 
 public sealed record SandboxSettings
