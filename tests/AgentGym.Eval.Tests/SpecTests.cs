@@ -134,10 +134,7 @@ public sealed class ExampleSpecTests
     public static TheoryData<string> Examples()
     {
         var data = new TheoryData<string>();
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AgentGym.sln"))) dir = dir.Parent;
-        if (dir is not null)
-            foreach (var file in Directory.GetFiles(Path.Combine(dir.FullName, "experiments"), "*.json").Order(StringComparer.Ordinal)) data.Add(file);
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.Root, "experiments"), "*.json").Order(StringComparer.Ordinal)) data.Add(file);
         return data;
     }
 

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using AgentGym.Tests.Shared;
 
 namespace AgentGym.Server.Tests;
 
@@ -53,10 +54,7 @@ public sealed class ReadmeExampleTests
 
     private static string ExtractExample()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AgentGym.sln"))) dir = dir.Parent;
-        Assert.NotNull(dir);
-        var readme = File.ReadAllText(Path.Combine(dir.FullName, "src", "AgentGym.Server", "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepoPaths.Root, "src", "AgentGym.Server", "README.md"));
         const string start = "```python\n# agentgym-readme-example\n";
         var from = readme.IndexOf(start, StringComparison.Ordinal);
         Assert.True(from >= 0, "The README lost its marked Python example.");

@@ -20,22 +20,6 @@ internal sealed class ScratchDir : IDisposable
     }
 }
 
-internal static class RepoPaths
-{
-    /// <summary>The checkout's root: the nearest folder above the test binaries holding AgentGym.sln.</summary>
-    public static string Root
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-                if (File.Exists(System.IO.Path.Combine(dir.FullName, "AgentGym.sln"))) return dir.FullName;
-            throw new InvalidOperationException("AgentGym.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
-
-    public static string Tasks => System.IO.Path.Combine(Root, "tasks");
-}
-
 /// <summary>The benchmark's re-timed record times, records 1..21, in ms (DESIGN.md, "Reference numbers").</summary>
 internal static class RecordTimes
 {
