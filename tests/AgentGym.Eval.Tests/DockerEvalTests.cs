@@ -73,16 +73,12 @@ public sealed class DockerEvalTests
         {
             killedPid = process.Id;
             var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
             var finished = 0;
-            while (true)
+            await Cli.ReadEventsUntilAsync(process, stderr, ev =>
             {
-                var line = await process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("eval ended before it could be killed: " + await stderr);
-                if (!line.StartsWith('{')) continue;
-                var ev = JsonNode.Parse(line)!["event"]?.GetValue<string>();
                 if (ev == "cell_finished") finished++;
-                if (ev == "cell_started" && finished == 1) break; // the second cell is running now
-            }
+                return ev == "cell_started" && finished == 1; // the second cell is running now
+            });
             // Let the second cell get into its training run (a container is up), then kill the process outright.
             await Task.Delay(TimeSpan.FromSeconds(4));
             process.Kill(entireProcessTree: false);
@@ -123,14 +119,7 @@ public sealed class DockerEvalTests
         var results = Path.Combine(world.Root, "interrupt.sqlite");
         using var process = Process.Start(Cli.StartInfo(world, ["eval", spec, "--results", results, "--tasks-dir", world.TasksDirectory, "--json"]))!;
         var stderr = process.StandardError.ReadToEndAsync();
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4)))
-        {
-            while (true)
-            {
-                var line = await process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("eval ended before Ctrl+C: " + await stderr);
-                if (line.StartsWith('{') && JsonNode.Parse(line)!["event"]?.GetValue<string>() == "cell_started") break;
-            }
-        }
+        await Cli.ReadEventsUntilAsync(process, stderr, ev => ev == "cell_started");
         // Wait until the cell's training container is up, then send what a terminal sends on Ctrl+C.
         var label = $"label=agentgym.owner-pid={process.Id}";
         for (var i = 0; i < 120 && (await Cli.DockerAsync("ps", "-q", "--filter", label)).Trim().Length == 0; i++) await Task.Delay(500);
@@ -175,6 +164,17 @@ internal static class Cli
             throw new TimeoutException($"agentgym {string.Join(' ', args)} ran past {limit}: {await stdout}{await stderr}");
         }
         return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Reads eval's --json event lines until <paramref name="done"/> says so (at most 4 minutes).</summary>
+    public static async Task ReadEventsUntilAsync(Process process, Task<string> stderr, Func<string?, bool> done)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        while (true)
+        {
+            var line = await process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("eval ended early: " + await stderr);
+            if (line.StartsWith('{') && done(JsonNode.Parse(line)!["event"]?.GetValue<string>())) return;
+        }
     }
 
     public static async Task<string> DockerAsync(params string[] args)
