@@ -19,6 +19,19 @@ internal static class Plots
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
 
+    /// <summary>The task's target loss and starting record time, from any of its episodes (they all carry them).</summary>
+    private static void AddTaskReferenceLines(Plot plot, EpisodeRow task)
+    {
+        var target = plot.Add.HorizontalLine(task.Target);
+        target.LegendText = "target val loss";
+        target.Color = Colors.Gray;
+        target.LinePattern = LinePattern.Dotted;
+        var baseline = plot.Add.VerticalLine(task.BaselineMs / 1000);
+        baseline.LegendText = "starting record time";
+        baseline.Color = Colors.Black;
+        baseline.LinePattern = LinePattern.Dotted;
+    }
+
     private static Color AgentColor(ReportData data, string agent) => Palette.GetColor(Math.Max(0, data.Agents.ToList().IndexOf(agent)));
 
     /// <summary>Mean FSR (with its standard error) for every hint regime, one bar per agent.</summary>
@@ -99,14 +112,7 @@ internal static class Plots
         }
         if (episodes.FirstOrDefault() is { } any)
         {
-            var target = plot.Add.HorizontalLine(any.Target);
-            target.LegendText = "target val loss";
-            target.Color = Colors.Gray;
-            target.LinePattern = LinePattern.Dotted;
-            var baseline = plot.Add.VerticalLine(any.BaselineMs / 1000);
-            baseline.LegendText = "starting record time";
-            baseline.Color = Colors.Black;
-            baseline.LinePattern = LinePattern.Dotted;
+            AddTaskReferenceLines(plot, any);
             var record = plot.Add.VerticalLine(any.RecordMs / 1000);
             record.LegendText = "next record time";
             record.Color = Colors.Green;
@@ -145,17 +151,7 @@ internal static class Plots
             line.ConnectStyle = ConnectStyle.StepHorizontal;
             line.MarkerSize = 0;
         }
-        if (data.Episodes.FirstOrDefault(e => e.TaskId == task) is { } any)
-        {
-            var target = plot.Add.HorizontalLine(any.Target);
-            target.LegendText = "target val loss";
-            target.Color = Colors.Gray;
-            target.LinePattern = LinePattern.Dotted;
-            var baseline = plot.Add.VerticalLine(any.BaselineMs / 1000);
-            baseline.LegendText = "starting record time";
-            baseline.Color = Colors.Black;
-            baseline.LinePattern = LinePattern.Dotted;
-        }
+        if (data.Episodes.FirstOrDefault(e => e.TaskId == task) is { } any) AddTaskReferenceLines(plot, any);
         plot.ShowLegend(Alignment.UpperRight);
         plot.Title($"{task}: verified time vs verified loss (every verified submission)");
         plot.XLabel("verified train time (s)");
