@@ -13,20 +13,22 @@ public sealed class ResumeTests
           "seeds": [1, 2], "scoring": { "repeats": 1 } }
         """;
 
+    private static EvalOptions Options(QuickTask world, string results, SimulatedSandbox sandbox) => new()
+    {
+        Spec = ExperimentSpecs.Parse(Spec, world.Root),
+        Tasks = TaskCatalog.Load(world.TasksDirectory),
+        ResultsPath = results,
+        Sandbox = sandbox,
+        Progress = EvalProgressStyle.None,
+    };
+
     [Fact]
     public async Task A_cancelled_cell_is_redone_by_the_next_run_and_finished_cells_are_kept()
     {
         using var world = new QuickTask();
         var results = Path.Combine(world.Root, "r.sqlite");
         var sandbox = new SimulatedSandbox { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
-        var options = new EvalOptions
-        {
-            Spec = ExperimentSpecs.Parse(Spec, world.Root),
-            Tasks = TaskCatalog.Load(world.TasksDirectory),
-            ResultsPath = results,
-            Sandbox = sandbox,
-            Progress = EvalProgressStyle.None,
-        };
+        var options = Options(world, results, sandbox);
         using (var cts = new CancellationTokenSource())
         {
             var run = Evaluations.RunAsync(options, cts.Token);
@@ -53,14 +55,7 @@ public sealed class ResumeTests
     {
         using var world = new QuickTask();
         var results = Path.Combine(world.Root, "r.sqlite");
-        var options = new EvalOptions
-        {
-            Spec = ExperimentSpecs.Parse(Spec, world.Root),
-            Tasks = TaskCatalog.Load(world.TasksDirectory),
-            ResultsPath = results,
-            Sandbox = new SimulatedSandbox(),
-            Progress = EvalProgressStyle.None,
-        };
+        var options = Options(world, results, new SimulatedSandbox());
         await Evaluations.RunAsync(options);
         var changed = options with { Spec = ExperimentSpecs.Parse(Spec.Replace("\"run_wait_seconds\": 60", "\"run_wait_seconds\": 61", StringComparison.Ordinal), world.Root) };
         var ex = await Assert.ThrowsAsync<ExperimentSpecException>(() => Evaluations.RunAsync(changed));
@@ -74,14 +69,7 @@ public sealed class ResumeTests
         using var world = new QuickTask();
         var results = Path.Combine(world.Root, "r.sqlite");
         var sandbox = new SimulatedSandbox { Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
-        var options = new EvalOptions
-        {
-            Spec = ExperimentSpecs.Parse(Spec, world.Root),
-            Tasks = TaskCatalog.Load(world.TasksDirectory),
-            ResultsPath = results,
-            Sandbox = sandbox,
-            Progress = EvalProgressStyle.None,
-        };
+        var options = Options(world, results, sandbox);
         var first = Evaluations.RunAsync(options);
         await sandbox.FirstRunStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var ex = await Assert.ThrowsAsync<IOException>(() => Evaluations.RunAsync(options));
