@@ -49,23 +49,10 @@ internal sealed class AgentTestWorld : IAsyncDisposable
         File.WriteAllText(Path.Combine(taskDir, "start", "train_gpt.py"), Script + "\n");
         File.WriteAllText(Path.Combine(taskDir, "hints", "level_0_diff.patch"), LevelZeroDiff + "\n");
         File.WriteAllText(Path.Combine(taskDir, "hints", "level_1_pseudo.txt"), "time_ms <- time_ms / 2");
-        var manifest = new JsonObject
-        {
-            ["id"] = TaskId,
-            ["title"] = "Tiny test task",
-            ["description"] = "Make it faster.",
-            ["starting_files"] = new JsonArray("start"),
-            ["entry_command"] = new JsonArray("python3", "train_gpt.py"),
-            ["sandbox"] = new JsonObject { ["image"] = "agentgym-cpu" },
-            ["resources"] = new JsonObject { ["cpus"] = 1, ["memory_mb"] = 512 },
-            ["data"] = new JsonObject { ["val_tokens"] = 1000 },
-            ["target_val_loss"] = 2.0,
-            ["baseline_time"] = new JsonObject { ["mean_ms"] = 1000 },
-            ["record_time"] = new JsonObject { ["mean_ms"] = 500 },
-            ["hints"] = new JsonObject { ["L0"] = "hints/level_0_diff.patch", ["L1"] = "hints/level_1_pseudo.txt" },
-            ["verification"] = new JsonObject { ["mode"] = "log" },
-            ["time_limit_seconds"] = 60,
-        };
+        var manifest = TestTaskManifests.Tiny(TaskId);
+        manifest["baseline_time"] = new JsonObject { ["mean_ms"] = 1000 };
+        manifest["record_time"] = new JsonObject { ["mean_ms"] = 500 };
+        manifest["hints"] = new JsonObject { ["L0"] = "hints/level_0_diff.patch", ["L1"] = "hints/level_1_pseudo.txt" };
         File.WriteAllText(Path.Combine(taskDir, "task.json"), manifest.ToJsonString());
         Tasks = TaskCatalog.Load(Path.Combine(Root, "tasks"));
         Assert.Empty(Tasks.Errors);

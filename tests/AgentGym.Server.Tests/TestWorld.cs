@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using AgentGym.Core.Environment;
 using AgentGym.Core.Sandboxing;
 using AgentGym.Core.Tasks;
+using AgentGym.Tests.Shared;
 
 namespace AgentGym.Server.Tests;
 
@@ -20,23 +21,7 @@ internal sealed class TestWorld : IAsyncDisposable
         File.WriteAllText(Path.Combine(taskDir, "start", "train_gpt.py"), Script);
         Directory.CreateDirectory(Path.Combine(taskDir, "hints"));
         File.WriteAllText(Path.Combine(taskDir, "hints", "level_1_pseudo.txt"), "lr <- 3e-3");
-        File.WriteAllText(Path.Combine(taskDir, "task.json"), new JsonObject
-        {
-            ["id"] = TaskId,
-            ["title"] = "Tiny test task",
-            ["description"] = "Make it faster.",
-            ["starting_files"] = new JsonArray("start"),
-            ["entry_command"] = new JsonArray("python3", "train_gpt.py"),
-            ["sandbox"] = new JsonObject { ["image"] = "agentgym-cpu" },
-            ["resources"] = new JsonObject { ["cpus"] = 1, ["memory_mb"] = 512 },
-            ["data"] = new JsonObject { ["val_tokens"] = 1000 },
-            ["target_val_loss"] = 2.0,
-            ["baseline_time"] = new JsonObject { ["mean_ms"] = 10000, ["std_ms"] = 100 },
-            ["record_time"] = new JsonObject { ["mean_ms"] = 8000 },
-            ["hints"] = new JsonObject { ["L1"] = "hints/level_1_pseudo.txt" },
-            ["verification"] = new JsonObject { ["mode"] = "log" },
-            ["time_limit_seconds"] = 60,
-        }.ToJsonString());
+        File.WriteAllText(Path.Combine(taskDir, "task.json"), TestTaskManifests.Tiny(TaskId).ToJsonString());
     }
 
     public string Root { get; }
