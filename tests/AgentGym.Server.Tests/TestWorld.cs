@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using AgentGym.Core.Environment;
 using AgentGym.Core.Sandboxing;
 using AgentGym.Core.Tasks;
