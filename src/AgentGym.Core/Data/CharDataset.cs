@@ -75,9 +75,30 @@ public static class CharDataset
                 ["sha256"] = s.Value.Sha256,
             }))),
             ["source_sha256"] = sourceHash,
+            ["reference_losses"] = ReferenceLossTable(tokens.AsSpan(0, (int)trainCount), tokens.AsSpan((int)trainCount, (int)valCount),
+                tokens.AsSpan((int)(trainCount + valCount)), vocab.Length),
         };
         File.WriteAllText(Path.Combine(visible, "meta.json"), meta.ToJsonString(JsonDefaults.Indented) + "\n");
         return new PreparedDataset(Path.GetFullPath(destination), vocab.Length, n, splits, sourceHash);
+    }
+
+    /// <summary>Prefix lengths the reference losses are recorded for: the tasks' val_tokens (quick, full) and the whole split.</summary>
+    public static IReadOnlyList<long> ReferencePrefixes { get; } = [8192, 32768, long.MaxValue];
+
+    /// <summary>Counted unigram and bigram losses of the val and held-out splits, by prefix length ("all" for the whole split).</summary>
+    private static JsonObject ReferenceLossTable(ReadOnlySpan<ushort> train, ReadOnlySpan<ushort> val, ReadOnlySpan<ushort> heldout, int vocabSize)
+    {
+        var table = new JsonObject();
+        foreach (var prefix in ReferencePrefixes)
+        {
+            JsonObject Row(ReferenceLosses.Losses l) => new() { ["unigram"] = Math.Round(l.Unigram, 4), ["bigram"] = Math.Round(l.Bigram, 4) };
+            table[prefix == long.MaxValue ? "all" : prefix.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new JsonObject
+            {
+                ["val"] = Row(ReferenceLosses.Compute(train, val, vocabSize, prefix)),
+                ["heldout"] = Row(ReferenceLosses.Compute(train, heldout, vocabSize, prefix)),
+            };
+        }
+        return table;
     }
 
     private static PreparedSplit WriteSplit(string path, ReadOnlySpan<ushort> tokens)
