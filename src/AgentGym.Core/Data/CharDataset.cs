@@ -91,7 +91,9 @@ public static class CharDataset
         var table = new JsonObject();
         foreach (var prefix in ReferencePrefixes)
         {
-            JsonObject Row(ReferenceLosses.Losses l) => new() { ["unigram"] = Math.Round(l.Unigram, 4), ["bigram"] = Math.Round(l.Bigram, 4) };
+            // A split shorter than one window has no loss: null, never NaN, which JSON cannot hold.
+            static double? Finite(double x) => double.IsFinite(x) ? Math.Round(x, 4) : null;
+            JsonObject Row(ReferenceLosses.Losses l) => new() { ["unigram"] = Finite(l.Unigram), ["bigram"] = Finite(l.Bigram) };
             table[prefix == long.MaxValue ? "all" : prefix.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new JsonObject
             {
                 ["val"] = Row(ReferenceLosses.Compute(train, val, vocabSize, prefix)),

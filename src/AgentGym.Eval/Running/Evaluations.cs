@@ -118,9 +118,7 @@ public static class Evaluations
             {
                 DataDirectory = options.DataDirectory,
                 VerifierImage = options.Spec.Scoring.VerifierImage ?? options.VerifierImage,
-                Repeats = options.Spec.Scoring.Repeats,
-                // The starting record's untimed time is measured once per task and shared by every cell.
-                CacheDirectory = options.DataDirectory is null ? Path.Combine(episodesRoot, ".verifier-cache") : null,
+                Pairs = options.Spec.Scoring.Pairs,
                 TimeProvider = time,
             });
             var agent = options.AgentFactory?.Invoke(cell) ?? GymAgents.Create(cell.Agent.Kind, cell.Agent.Settings, options.Tasks);
@@ -138,7 +136,7 @@ public static class Evaluations
             await using (environment.ConfigureAwait(false))
             {
                 await agent.RunAsync(environment,
-                    new ResetOptions { TaskId = cell.TaskId, Hints = cell.Hints, Seed = cell.Seed, Budgets = budgets, EpisodeId = episodeId },
+                    new ResetOptions { TaskId = cell.TaskId, Hints = cell.Hints, Seed = cell.Seed, Budgets = budgets, EpisodeId = episodeId, Reward = options.Spec.Scoring.Reward },
                     (step, call, result) => view.Update(cell.Key, c => Observe(c, step, call, result)),
                     cancellationToken).ConfigureAwait(false);
             }
