@@ -145,6 +145,33 @@ public sealed class OwnClientTests
     }
 
     [Fact]
+    public async Task A_builders_HttpClient_with_the_tolerant_handler_gets_the_HTTP_repairs_too()
+    {
+        await using var world = new AgentTestWorld();
+        world.Server.Shaped(c =>
+        {
+            var call = c["choices"]![0]!["message"]!["tool_calls"]![0]!;
+            call["function"]!["arguments"] = new JsonObject { ["path"] = "train_gpt.py" };
+            c["choices"]![0]!["finish_reason"] = null;
+        }, ("read_file", "unused"));
+        world.Server.ToolCalls(("submit", "{}"));
+        await using var env = world.CreateEnvironment();
+        using var http = new HttpClient(AgentChatClient.TolerantHttpHandler());
+        var openAI = new OpenAIClient(new ApiKeyCredential(AgentTestWorld.ApiKey), new OpenAIClientOptions
+        {
+            Endpoint = world.Server.BaseUrl,
+            Transport = new System.ClientModel.Primitives.HttpClientPipelineTransport(http),
+        });
+
+        var outcome = await world.Agent("sk", AgentChatClient.From(new OpenAIChatCompletionService("builders-model", openAI))).RunAsync(env, Reset);
+
+        Assert.True(outcome.Terminated);
+        var read = Steps(outcome)[0];
+        Assert.Equal("""{"path":"train_gpt.py"}""", read.ToolCall!.Arguments);
+        Assert.Equal(2, read.Info!["agent"]!["reply_repairs"]!.AsArray().Count);
+    }
+
+    [Fact]
     public async Task OllamaSharp_against_an_Ollama_style_server_drives_an_episode_with_usage_counted()
     {
         await using var world = new AgentTestWorld();

@@ -164,4 +164,22 @@ public sealed class ReplyToleranceTests
         Assert.Equal("""{"run_id":"run-1","wait_seconds":30}""", echoed);
         Assert.Null(Steps(outcome)[1].Info!["agent"]!["reply_repairs"]);
     }
+
+    [Fact]
+    public async Task A_scaffold_loses_one_edit_attempt_to_an_unreadable_reply_not_the_episode()
+    {
+        await using var world = new AgentTestWorld();
+        world.Server.Shaped(c => c["choices"] = new JsonArray());
+        world.Server.Text("Plan: faster.\n\n<<<<<<< SEARCH train_gpt.py\n# time_ms: 1000\n=======\n# time_ms: 300\n>>>>>>> REPLACE\n");
+        await using var env = world.CreateEnvironment();
+        var settings = world.Settings(m => m with { MaxRetries = 0 }) with { Scaffold = new Scaffolds.ScaffoldOptions { MaxNodes = 1 } };
+
+        var outcome = await world.Agent("flat", settings).RunAsync(env, Reset);
+
+        Assert.True(outcome.Terminated);
+        Assert.Contains("# time_ms: 300", Assert.Single(world.Scorer.Submissions).Code, StringComparison.Ordinal);
+        Assert.Equal(1, AgentJson(outcome)["unreadable_replies"]!.GetValue<int>());
+        var told = world.Server.Requests[1].Body["messages"]!.AsArray()[^1]!["content"]!.GetValue<string>();
+        Assert.Contains("choices is empty", told, StringComparison.Ordinal);
+    }
 }
