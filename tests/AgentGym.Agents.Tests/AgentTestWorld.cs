@@ -100,6 +100,10 @@ internal sealed class AgentTestWorld : IAsyncDisposable
     public IEpisodeAgent Agent(string name, AgentSettings? settings = null) =>
         GymAgents.Create(name, settings ?? Settings(), Tasks, Context);
 
+    /// <summary>An agent over a builder's own chat client, with the test context (fast retries, recorded).</summary>
+    public IEpisodeAgent Agent(string name, AgentChatClient chat, AgentSettings? settings = null) =>
+        GymAgents.Create(name, settings ?? Settings(), Tasks, Context, chat);
+
     /// <summary>Every file the episode left behind, as text.</summary>
     public IEnumerable<(string Path, string Text)> EpisodeFiles() =>
         Directory.EnumerateFiles(Path.Combine(Root, "episodes"), "*", SearchOption.AllDirectories).Select(f => (f, File.ReadAllText(f)));
