@@ -38,7 +38,9 @@ internal sealed class McpGymSession(GymOptions gym, ToolCatalog tools, Environme
             _progress.Target = request.Params?.ProgressToken is { } token ? (request.Server, token) : null;
             try
             {
-                return await CallToolAsync(request.Params, cancellationToken).ConfigureAwait(false);
+                var result = await CallToolAsync(request.Params, cancellationToken).ConfigureAwait(false);
+                await _progress.FlushAsync().ConfigureAwait(false);
+                return result;
             }
             finally
             {

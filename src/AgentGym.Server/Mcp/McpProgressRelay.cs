@@ -11,14 +11,38 @@ namespace AgentGym.Server.Mcp;
 /// </summary>
 internal sealed class McpProgressRelay : IProgress<VerificationProgress>
 {
+    private readonly Lock _gate = new();
+    private readonly List<Task> _pending = [];
+
     public (McpServer Server, ProgressToken Token)? Target { get; set; }
 
     public void Report(VerificationProgress value)
     {
         if (Target is not { } target) return;
-        // Fire and forget: a notification that cannot be sent must not stop the verification.
-        _ = target.Server.NotifyProgressAsync(target.Token,
-            new ProgressNotificationValue { Progress = value.Step, Total = value.TotalSteps, Message = value.Message })
-            .ContinueWith(t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        var sent = target.Server.NotifyProgressAsync(target.Token,
+            new ProgressNotificationValue { Progress = value.Step, Total = value.TotalSteps, Message = value.Message });
+        lock (_gate) _pending.Add(sent);
+    }
+
+    /// <summary>
+    /// Waits for the notifications sent so far: on Streamable HTTP a call's stream closes with its result, so they
+    /// must go out first. A notification that cannot be sent never fails the call.
+    /// </summary>
+    public async Task FlushAsync()
+    {
+        Task[] pending;
+        lock (_gate)
+        {
+            pending = [.. _pending];
+            _pending.Clear();
+        }
+        try
+        {
+            await Task.WhenAll(pending).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The client may have gone away; the tool result is what matters.
+        }
     }
 }
