@@ -118,7 +118,7 @@ internal sealed record EpisodeRecord
         if (json is null) return null;
         try
         {
-            return json.Deserialize<VerdictChecks>(JsonDefaults.Options);
+            return VerdictChecks.Read(json);
         }
         catch (JsonException)
         {

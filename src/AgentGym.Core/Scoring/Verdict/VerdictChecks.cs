@@ -1,3 +1,7 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentGym.Core.Json;
+
 namespace AgentGym.Core.Scoring;
 
 /// <summary>
@@ -34,4 +38,11 @@ public sealed record VerdictChecks
 
     /// <summary>Every integrity check passed (the target may still be missed).</summary>
     public bool IntegrityPassed => Named().All(c => c.Check.Passed || !c.Check.IsIntegrity);
+
+    // The gym writes nulls by leaving them out, so reading back must not require every constructor parameter.
+    private static readonly JsonSerializerOptions ReadOptions = new(JsonDefaults.Options) { RespectRequiredConstructorParameters = false };
+
+    /// <summary>Reads the verdict's JSON (a submit step's info "checks", or verdict.json's); throws JsonException when it is not one.</summary>
+    public static VerdictChecks Read(JsonNode json) =>
+        json.Deserialize<VerdictChecks>(ReadOptions) ?? throw new JsonException("the verdict is null");
 }
