@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPU check: trains tiny-shakespeare records 1 and 6 in a GPU-sized variant on an NVIDIA GPU and prints per-step
 # times, steps to the target, the speedup of record 6 over record 1, and whether each run's reported train_time
-# agrees with the host-observed running time within the verifier's time-check tolerance (scripts/gpu_check.py).
+# agrees with the host-observed time over the training steps within the verifier's time-check tolerance (scripts/gpu_check.py).
 #
 # Runs on any host with an NVIDIA GPU:
 #   - local backend: the host's python3 with a CUDA PyTorch (nothing else is needed: no .NET, no Docker);

@@ -4,10 +4,9 @@
 Standard library only: the training itself runs either in the host's python3 (the local backend, which needs
 PyTorch) or in a Docker image (`docker run`, GPUs passed with --gpus). Each line of the run's stdout is stamped with
 the host's monotonic clock as it arrives, like the sandbox stamps lines, and the script's reported train_time is set
-against that host time by the rule of src/AgentGym.Core/Scoring/RunTiming.cs: over consecutive timed lines, intervals
-where the reported train_time grew count as running; |reported growth - host running time| must be within
-tolerance x host running time + slack + per-pause slack x running/paused boundaries (the verifier's defaults:
-10 %, 1 s, 50 ms).
+against that host time by the rule of src/AgentGym.Core/Scoring/RunTiming.cs: the interval before each training-step
+line is training (the one before a val line is validation), and over the training intervals |reported train_time
+growth - host time| must be within tolerance x host time + slack (the verifier's defaults: 10 %, 1 s).
 
 Prints per-step times, steps and time to the target, the speedup of the last record over the first, and the time
 check of each run; writes every line with its host stamp to OUT/record_R/train.log and the figures to
@@ -41,7 +40,6 @@ def parse_args(argv):
     p.add_argument("--target", type=float, required=True, help="target val loss (also AGENTGYM_TARGET_VAL_LOSS)")
     p.add_argument("--tolerance", type=float, default=0.1)
     p.add_argument("--slack-ms", type=float, default=1000.0)
-    p.add_argument("--slack-per-pause-ms", type=float, default=50.0)
     p.add_argument("--timeout", type=float, default=1800.0, help="seconds per run")
     p.add_argument("--allow-miss", action="store_true", help="a run that does not reach the target is no failure")
     p.add_argument("--echo-every", type=int, default=100, help="echo every Nth train line (val lines always)")
@@ -100,28 +98,26 @@ def run_record(args, record, env):
     return code, lines
 
 
-def run_timing(events, tolerance, slack_ms, slack_per_pause_ms):
-    """RunTiming.From and Agrees (src/AgentGym.Core/Scoring/RunTiming.cs) over (host_ms, train_time_ms) pairs."""
+def run_timing(events, tolerance, slack_ms):
+    """RunTiming.From and Agrees (src/AgentGym.Core/Scoring/RunTiming.cs) over (host_ms, train_time_ms, is_train)
+    triples in arrival order: the interval before a training-step line is training, the one before a val line is
+    validation; over the training intervals the reported growth must match the host's time within
+    tolerance x host time + slack."""
     if len(events) < 2:
         return {"error": f"{len(events)} telemetry line(s) with train_time; at least two are needed"}
-    running = growth = 0.0
-    boundaries = 0
-    last_running = None
-    for (h0, t0), (h1, t1) in zip(events, events[1:]):
+    host = growth = 0.0
+    for (h0, t0, _), (h1, t1, is_train) in zip(events, events[1:]):
         reported = t1 - t0
         if reported < 0:
             return {"error": f"reported train_time went backwards ({t0:.0f} -> {t1:.0f} ms)"}
+        if not is_train:
+            continue  # validation
         growth += reported
-        if reported > 0:
-            running += h1 - h0
-        if last_running is not None and last_running != (reported > 0):
-            boundaries += 1
-        last_running = reported > 0
-    slack = slack_ms + slack_per_pause_ms * boundaries
-    allowed = tolerance * running + slack
-    return {"reported_growth_ms": round(growth, 1), "host_running_ms": round(running, 1),
-            "difference_ms": round(abs(growth - running), 1), "allowed_difference_ms": round(allowed, 1),
-            "boundaries": boundaries, "agrees": abs(growth - running) <= allowed}
+        host += h1 - h0
+    allowed = tolerance * host + slack_ms
+    return {"reported_training_growth_ms": round(growth, 1), "host_training_ms": round(host, 1),
+            "difference_ms": round(abs(growth - host), 1), "allowed_difference_ms": round(allowed, 1),
+            "agrees": abs(growth - host) <= allowed}
 
 
 def percentile(values, q):
@@ -136,7 +132,7 @@ def summarise(record, code, lines, args):
         if m:
             step, kind, value, t = int(m.group(1)), m.group(3), float(m.group(4)), float(m.group(5))
             (train if kind == "train_loss" else val).append((step, value, t))
-            timed.append((host_ms, t))
+            timed.append((host_ms, t, kind == "train_loss"))
         elif line.startswith("device: "):
             info["device_line"] = line
     step_ms = [t1 - t0 for (_, _, t0), (_, _, t1) in zip([(0, 0, 0.0)] + train, train)]
@@ -151,7 +147,7 @@ def summarise(record, code, lines, args):
         "final_val_loss": val[-1][1] if val else None,
         "steps_to_target": reached[0] if reached else None,
         "train_time_to_target_ms": reached[2] if reached else None,
-        "timing": run_timing(timed, args.tolerance, args.slack_ms, args.slack_per_pause_ms),
+        "timing": run_timing(timed, args.tolerance, args.slack_ms),
     }
 
 
@@ -200,17 +196,17 @@ def main(argv):
     if first["step_ms"]["median"] and last["step_ms"]["median"]:
         print(f"   per-step cost ratio (median step, record {first['record']} / record {last['record']}): "
               f"{first['step_ms']['median'] / last['step_ms']['median']:.2f}x")
-    print(f"\n== time check: reported train_time vs host-observed running time "
-          f"(tolerance {args.tolerance:.0%} + {args.slack_ms:.0f} ms + {args.slack_per_pause_ms:.0f} ms per pause)")
+    print(f"\n== time check: reported train_time growth vs host time over the training steps "
+          f"(tolerance {args.tolerance:.0%} + {args.slack_ms:.0f} ms)")
     for r in results:
         t = r["timing"]
         if "error" in t:
             print(f"record {r['record']}: FAIL {t['error']}")
             ok = False
             continue
-        print(f"record {r['record']}: {'OK' if t['agrees'] else 'FAIL'} reported {t['reported_growth_ms']:.0f} ms, "
-              f"host {t['host_running_ms']:.0f} ms, difference {t['difference_ms']:.0f} ms "
-              f"(allowed {t['allowed_difference_ms']:.0f} ms, {t['boundaries']} pause boundaries)")
+        print(f"record {r['record']}: {'OK' if t['agrees'] else 'FAIL'} reported {t['reported_training_growth_ms']:.0f} ms, "
+              f"host {t['host_training_ms']:.0f} ms, difference {t['difference_ms']:.0f} ms "
+              f"(allowed {t['allowed_difference_ms']:.0f} ms)")
         ok = ok and t["agrees"]
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump({"backend": args.backend, "target": args.target, "env": env, "records": results,
