@@ -10,7 +10,7 @@ public sealed class GpuCellTests
 {
     private const string Spec = """
         { "name": "gpu-cells", "tasks": ["test/quick"], "agents": [ { "kind": "noop", "settings": { "run_wait_seconds": 60 } } ],
-          "seeds": [1, 2, 3], "concurrency": { "max_cells": 3, "cpus": 3, "gpus": ["0", "1"] }, "scoring": { "repeats": 1 } }
+          "seeds": [1, 2, 3], "concurrency": { "max_cells": 3, "cpus": 3, "gpus": ["0", "1"] }, "scoring": { "pairs": 1 } }
         """;
 
     [Fact]
