@@ -11,7 +11,8 @@ internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo inf
 {
     private readonly Lock _gate = new();
 
-    // Never disposed on purpose: SSE streams and in-flight steps link to its token, and a CancellationTokenSource
+    // Cancelled when the episode is closed, which ends its steps in flight (telemetry streams end with the runs).
+    // Never disposed on purpose: in-flight steps link to its token, and a CancellationTokenSource
     // without a timer holds nothing that needs releasing.
     private readonly CancellationTokenSource _closing = new();
     private TaskCompletionSource? _stepDone;
@@ -25,9 +26,6 @@ internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo inf
     public string Id => info.EpisodeId;
     public EpisodeInfo Info => info;
     public IGymEnvironment Environment => environment;
-
-    /// <summary>Cancelled when the episode is closed, which ends its steps and telemetry streams.</summary>
-    public CancellationToken Closing => _closing.Token;
 
     public enum StepStatus { Done, Busy, Closed }
 
