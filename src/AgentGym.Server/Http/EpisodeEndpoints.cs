@@ -110,14 +110,15 @@ internal static class EpisodeEndpoints
             {
                 return Problems.NotFound($"Episode {id} has no run '{runId}'; run ids come from run_training (run-1, run-2, ...).");
             }
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, episode.Closing);
+            // Not cut when the episode closes: closing cancels its runs, and each run then ends its stream with its own
+            // end event (state "cancelled"), so a client always learns how the run ended.
             try
             {
-                await RunEventStream.WriteAsync(context, events, options.StreamHeartbeat, time, linked.Token).ConfigureAwait(false);
+                await RunEventStream.WriteAsync(context, events, options.StreamHeartbeat, time, context.RequestAborted).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (linked.IsCancellationRequested)
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {
-                // The client went away or the episode was closed: the stream just ends.
+                // The client went away: the stream just ends.
             }
             return Results.Empty;
         }));
