@@ -85,6 +85,8 @@ internal static partial class TaskLoader
         Check(m.Verification.Mode is VerificationModes.Independent or VerificationModes.Log, "verification.mode", $"must be 'independent' or 'log' (got '{m.Verification.Mode}')");
         Check(m.Verification.Repeats >= 1, "verification.repeats", "must be at least 1");
         Check(m.Verification.PValue is > 0 and < 1, "verification.p_value", "must be between 0 and 1");
+        if (m.Verification.Review is { } review)
+            Check(double.IsFinite(review.Threshold) && review.Threshold is > 0 and <= 1, "verification.review.threshold", $"must be above 0 and at most 1 (got {review.Threshold})");
         Check(m.TimeLimitSeconds > 0, "time_limit_seconds", "must be positive");
         foreach (var (level, file) in m.Hints)
         {

@@ -1,0 +1,34 @@
+using AgentGym.Core.Environment;
+
+namespace AgentGym.Core.Review;
+
+/// <summary>
+/// Scores with the measured checks first, then has the reviewer read the submission and applies the policy in force
+/// (the configured one, else the task's verification.review, else report only).
+/// </summary>
+internal sealed class ReviewingScorer(ISubmissionScorer inner, ISubmissionReviewer reviewer, ReviewPolicy? configured) : ISubmissionScorer
+{
+    public async Task<SubmissionVerdict> ScoreAsync(Submission submission, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
+        var verdict = await inner.ScoreAsync(submission, cancellationToken).ConfigureAwait(false);
+        var request = ReviewRequest.Create(submission.Task, submission.StartDirectory, submission.CodeDirectory);
+        var outcome = await reviewer.ReviewAsync(request, cancellationToken).ConfigureAwait(false);
+        return ReviewVerdicts.Apply(verdict, outcome, ReviewPolicies.Resolve(configured, submission.Task));
+    }
+}
+
+public static class SubmissionReviews
+{
+    /// <summary>
+    /// A scorer that runs <paramref name="scorer"/>, then <paramref name="reviewer"/>, and puts the review into the
+    /// verdict (<see cref="ReviewVerdicts.Apply"/>). <paramref name="policy"/> overrides each task's
+    /// verification.review; null keeps the task's (report only when it has none).
+    /// </summary>
+    public static ISubmissionScorer WithReview(this ISubmissionScorer scorer, ISubmissionReviewer reviewer, ReviewPolicy? policy = null)
+    {
+        ArgumentNullException.ThrowIfNull(scorer);
+        ArgumentNullException.ThrowIfNull(reviewer);
+        return new ReviewingScorer(scorer, reviewer, policy);
+    }
+}
