@@ -123,6 +123,7 @@ internal static partial class TaskLoader
         _ when clrType.Contains("IReadOnlyList", StringComparison.Ordinal) || clrType.Contains("List", StringComparison.Ordinal) => "an array",
         "System.String" => "a string",
         "System.Boolean" => "true or false",
+        _ when clrType == typeof(Review.ReviewAction).FullName => "\"report\" or \"zero\"",
         _ when clrType.StartsWith("AgentGym.", StringComparison.Ordinal) => "an object",
         _ => clrType,
     };
