@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using AgentGym.Agents;
+using AgentGym.Agents.Review;
 using AgentGym.Core.Environment;
+using AgentGym.Core.Review;
 using AgentGym.Core.Sandboxing;
 using AgentGym.Core.Scoring;
 using AgentGym.Core.Tasks;
@@ -123,6 +125,8 @@ public static class Evaluations
                 CacheDirectory = options.DataDirectory is null ? Path.Combine(episodesRoot, ".verifier-cache") : null,
                 TimeProvider = time,
             });
+            if (scorer is not null && options.Spec.Scoring.Judge is { } judge)
+                scorer = scorer.WithReview(SubmissionReviewers.Create(judge), judge.Policy);
             var agent = options.AgentFactory?.Invoke(cell) ?? GymAgents.Create(cell.Agent.Kind, cell.Agent.Settings, options.Tasks);
             var budgets = options.Spec.Budgets;
             var environment = GymEnvironment.Create(new GymOptions

@@ -86,7 +86,7 @@ public static class ExperimentSpecs
         var seeds = ParseSeeds(root);
         var budgets = ParseBudgets(root["budgets"]);
         var concurrency = ParseConcurrency(root["concurrency"]);
-        var scoring = ParseScoring(root["scoring"]);
+        var scoring = ParseScoring(root["scoring"], baseDirectory);
         return new ExperimentSpec
         {
             Name = name.Trim(),
@@ -146,6 +146,7 @@ public static class ExperimentSpecs
                 throw new ExperimentSpecException($"agents[{i}] ({agent.Label})", ex.Message);
             }
         }
+        if (buildAgents && spec.Scoring.Judge is { } judge) JudgeSpecs.Validate(judge);
     }
 
     private static AgentSpec ParseAgent(JsonNode? node, string field, string baseDirectory)
@@ -311,16 +312,21 @@ public static class ExperimentSpecs
         return new ConcurrencySpec { MaxCells = (int)maxCells, Cpus = cpus, GpuIds = ids };
     }
 
-    private static ScoringSpec ParseScoring(JsonNode? node)
+    private static ScoringSpec ParseScoring(JsonNode? node, string baseDirectory)
     {
         if (node is null) return new ScoringSpec();
-        var o = node as JsonObject ?? throw new ExperimentSpecException("scoring", "must be an object (repeats, verifier_image)");
+        var o = node as JsonObject ?? throw new ExperimentSpecException("scoring", "must be an object (repeats, verifier_image, judge)");
         foreach (var (key, _) in o)
-            if (key is not ("repeats" or "verifier_image"))
-                throw new ExperimentSpecException($"scoring.{key}", "unknown field; expected repeats or verifier_image");
+            if (key is not ("repeats" or "verifier_image" or "judge"))
+                throw new ExperimentSpecException($"scoring.{key}", "unknown field; expected repeats, verifier_image or judge");
         var repeats = Number(o, "repeats", "scoring");
         if (repeats is { } r && (r < 1 || r != Math.Floor(r) || r > 100)) throw new ExperimentSpecException("scoring.repeats", "must be an integer from 1 to 100");
-        return new ScoringSpec { Repeats = repeats is { } rr ? (int)rr : null, VerifierImage = OptionalString(o, "verifier_image", "scoring") };
+        return new ScoringSpec
+        {
+            Repeats = repeats is { } rr ? (int)rr : null,
+            VerifierImage = OptionalString(o, "verifier_image", "scoring"),
+            Judge = o["judge"] is { } judge ? JudgeSpecs.Parse(judge, baseDirectory) : null,
+        };
     }
 
     private static List<string> StringList(JsonObject o, string key, bool required)

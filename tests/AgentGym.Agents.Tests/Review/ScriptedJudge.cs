@@ -15,6 +15,21 @@ internal static partial class ScriptedJudge
     public static FakeOpenAIServer.Reply Reviewing(bool fenced = false, bool withUsage = true) =>
         new(200, new Dictionary<string, string>(), body => Completion(Review(UserText(body), fenced), withUsage));
 
+    /// <summary>A reply citing the first added line of the diff it receives as "other", with the given confidence.</summary>
+    public static FakeOpenAIServer.Reply CitingFirstAddedLine(double confidence) =>
+        new(200, new Dictionary<string, string>(), body =>
+        {
+            var (file, line, _) = AddedLines(UserText(body))[0];
+            var finding = new JsonObject
+            {
+                ["class"] = "other",
+                ["cited_lines"] = new JsonArray(new JsonObject { ["file"] = file, ["lines"] = new JsonArray(line) }),
+                ["confidence"] = confidence,
+                ["explanation"] = "scripted",
+            };
+            return Completion(new JsonObject { ["findings"] = new JsonArray(finding) }.ToJsonString(), withUsage: true);
+        });
+
     /// <summary>A fixed reply text (malformed replies, replies citing chosen lines).</summary>
     public static FakeOpenAIServer.Reply Saying(string content, bool withUsage = true) =>
         new(200, new Dictionary<string, string>(), _ => Completion(content, withUsage));
