@@ -25,11 +25,12 @@ internal static class EpisodeCommand
         var json = CommonOptions.Json();
         var tasksDir = CommonOptions.TasksDir();
         var agentOptions = new AgentOptions();
+        var judgeOptions = new JudgeOptions();
         var command = new Command("episode", "Run one episode with an agent, printing each step.")
         {
             task, agent, trajectory, hints, seed, maxSteps, sandbox, json, tasksDir,
         };
-        foreach (var option in agentOptions.All) command.Options.Add(option);
+        foreach (var option in agentOptions.All.Concat(judgeOptions.All)) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var paths = CliPaths.Discover(parse.GetValue(tasksDir));
@@ -48,9 +49,12 @@ internal static class EpisodeCommand
             }
 
             IEpisodeAgent theAgent;
+            Agents.Review.JudgeSettings? judge;
             try
             {
                 theAgent = AgentFactory.Create(parse.GetValue(agent)!, parse.GetValue(trajectory), () => agentOptions.Build(parse), catalog);
+                judge = judgeOptions.Build(parse);
+                if (judge is not null) _ = Agents.Review.SubmissionReviewers.Create(judge);
             }
             catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or InvalidDataException or InvalidOperationException or DirectoryNotFoundException)
             {
@@ -75,11 +79,11 @@ internal static class EpisodeCommand
                 DataDirectory = paths.DataDirectory,
                 Sandbox = theSandbox,
                 // Submissions are verified whenever runs are possible; without a sandbox, submit says it was not.
-                Scorer = theSandbox is null ? null : SubmissionScorers.Create(theSandbox, new ScoringOptions
+                Scorer = JudgeOptions.WithJudge(theSandbox is null ? null : SubmissionScorers.Create(theSandbox, new ScoringOptions
                 {
                     DataDirectory = paths.DataDirectory,
                     VerifierImage = VerifyCommand.DefaultVerifierImage(paths),
-                }),
+                }), judge),
                 DefaultBudgets = budgets,
             });
             var asJson = parse.GetValue(json);

@@ -24,10 +24,12 @@ internal static class VerifyCommand
         var verifierImage = new Option<string?>("--verifier-image") { Description = "The verifier's image (default: the tag in .agentgym/verifier-image written by scripts/build-verifier.sh, else $AGENTGYM_VERIFIER_IMAGE, else agentgym-verifier:latest)." };
         var json = CommonOptions.Json();
         var tasksDir = CommonOptions.TasksDir();
+        var judgeOptions = new JudgeOptions();
         var command = new Command("verify", "Verify code for a task: re-run it, check loss, time and protected content, and print the reward it would get.")
         {
             task, workspace, repeats, seed, sandbox, verifierImage, json, tasksDir,
         };
+        foreach (var option in judgeOptions.All) command.Options.Add(option);
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             var paths = CliPaths.Discover(parse.GetValue(tasksDir));
@@ -48,6 +50,18 @@ internal static class VerifyCommand
             if (parse.GetValue(repeats) is < 1)
             {
                 Console.Error.WriteLine("error: --repeats must be at least 1");
+                return 1;
+            }
+            Agents.Review.JudgeSettings? judge;
+            try
+            {
+                judge = judgeOptions.Build(parse);
+                // Build the judge now: a missing key must stop the command before minutes of re-runs.
+                if (judge is not null) _ = Agents.Review.SubmissionReviewers.Create(judge);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FileNotFoundException or InvalidDataException)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
                 return 1;
             }
             var theSandbox = SandboxFactory.Create(parse.GetValue(sandbox)!, paths, out var sandboxError);
@@ -71,12 +85,12 @@ internal static class VerifyCommand
                 Console.Error.WriteLine($"error: {ex.Message}");
                 return 1;
             }
-            var scorer = SubmissionScorers.Create(theSandbox, new ScoringOptions
+            var scorer = JudgeOptions.WithJudge(SubmissionScorers.Create(theSandbox, new ScoringOptions
             {
                 DataDirectory = paths.DataDirectory,
                 VerifierImage = parse.GetValue(verifierImage) ?? DefaultVerifierImage(paths),
                 Repeats = parse.GetValue(repeats),
-            });
+            }), judge)!;
             try
             {
                 var verdict = await scorer.ScoreAsync(submission, cancellationToken).ConfigureAwait(false);
