@@ -84,6 +84,8 @@ internal sealed class ChatReviewer(IChatClient client, JudgeSettings settings, P
             JudgeReplyFormat.JsonObject => ChatResponseFormat.Json,
             _ => null,
         },
+        // OpenAI's strict structured outputs (the schema meets their rules); servers that do not know it ignore it.
+        AdditionalProperties = format == JudgeReplyFormat.JsonSchema ? new AdditionalPropertiesDictionary { ["strict"] = true } : null,
     };
 
     /// <summary>Null when the provider reported no token counts: unknown, not zero.</summary>

@@ -35,6 +35,7 @@ public sealed class JudgeTests
         Assert.Equal("judge-model", body["model"]!.GetValue<string>());
         Assert.Equal("json_schema", body["response_format"]!["type"]!.GetValue<string>());
         Assert.Equal("review_findings", body["response_format"]!["json_schema"]!["name"]!.GetValue<string>());
+        Assert.True(body["response_format"]!["json_schema"]!["strict"]!.GetValue<bool>());
         var prompt = ScriptedJudge.UserText(body);
         Assert.Contains("tiny-shakespeare/record-2", prompt, StringComparison.Ordinal);
         Assert.Contains("# --- protected: data loading ---", prompt, StringComparison.Ordinal);
