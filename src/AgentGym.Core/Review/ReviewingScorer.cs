@@ -12,8 +12,17 @@ internal sealed class ReviewingScorer(ISubmissionScorer inner, ISubmissionReview
     {
         ArgumentNullException.ThrowIfNull(submission);
         var verdict = await inner.ScoreAsync(submission, cancellationToken).ConfigureAwait(false);
-        var request = ReviewRequest.Create(submission.Task, submission.StartDirectory, submission.CodeDirectory);
-        var outcome = await reviewer.ReviewAsync(request, cancellationToken).ConfigureAwait(false);
+        ReviewOutcome outcome;
+        try
+        {
+            var request = ReviewRequest.Create(submission.Task, submission.StartDirectory, submission.CodeDirectory);
+            outcome = await reviewer.ReviewAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The review is an addition: a submission folder that cannot be read for it leaves the measured verdict.
+            outcome = new ReviewOutcome { JudgeModel = "(none)", Error = $"the submission's diff could not be made: {ex.Message}" };
+        }
         return ReviewVerdicts.Apply(verdict, outcome, ReviewPolicies.Resolve(configured, submission.Task));
     }
 }
