@@ -44,7 +44,7 @@ public sealed class JudgeCliTests : IDisposable
         server.Enqueue(ScriptedJudge.Reviewing());
 
         var (code, stdout, stderr) = await CliRunner.RunAsync(_root, Env, "verify", "--task", "demo/one", "--workspace", Path.Combine(_root, "submission"),
-            "--sandbox", "local", "--repeats", "1", "--json", "--judge-model", "judge", "--judge-endpoint", server.BaseUrl.ToString(), "--judge-policy", "report");
+            "--sandbox", "local", "--pairs", "1", "--json", "--judge-model", "judge", "--judge-endpoint", server.BaseUrl.ToString(), "--judge-policy", "report");
 
         Assert.True(code is 0 or 3, stderr);
         var review = JsonNode.Parse(stdout)!["checks"]!["review"]!;

@@ -75,7 +75,7 @@ public sealed class JudgeSpecTests
         var spec = ExperimentSpecs.Parse($$"""
             { "name": "judged", "tasks": ["test/quick"], "agents": [ { "kind": "oracle", "settings": { "run_wait_seconds": 60 } } ],
               "budgets": { "max_steps": 30 }, "concurrency": { "max_cells": 1, "cpus": 2 },
-              "scoring": { "repeats": 1, "judge": { "model": { "provider": "openai-compatible", "endpoint": "{{server.BaseUrl}}", "model": "judge", "max_retries": 0 }, "policy": "zero:0.8" } } }
+              "scoring": { "pairs": 1, "judge": { "model": { "provider": "openai-compatible", "endpoint": "{{server.BaseUrl}}", "model": "judge", "max_retries": 0 }, "policy": "zero:0.8" } } }
             """, world.Root);
         var results = Path.Combine(world.Root, "judged.sqlite");
         var output = new StringWriter();
@@ -96,10 +96,16 @@ public sealed class JudgeSpecTests
         var episode = Assert.Single(data.Episodes);
         Assert.Equal("failed", episode.Verdict);
         Assert.Equal(0, episode.Reward);
-        var review = Assert.Single(data.Checks, c => c.Name == "review");
-        Assert.False(review.Passed);
-        Assert.Contains("reward zeroed (policy zero:0.8)", review.Reason, StringComparison.Ordinal);
-        // Every measured check passed: the review alone failed the verdict.
-        Assert.All(data.Checks.Where(c => c.Name != "review"), c => Assert.True(c.Passed, $"{c.Name}: {c.Reason}"));
+        // The submit step's checks, as the results store keeps them: the review failed; every measured check passed.
+        var submit = Directory.EnumerateFiles(world.Root, "trajectory.jsonl", SearchOption.AllDirectories).Select(File.ReadAllLines).Single().Last();
+        var checks = System.Text.Json.Nodes.JsonNode.Parse(submit)!["info"]!["checks"]!.AsObject();
+        var review = checks["review"]!;
+        Assert.False(review["passed"]!.GetValue<bool>());
+        Assert.Contains("reward zeroed (policy zero:0.8)", review["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(1280, review["usage"]!["total_tokens"]!.GetValue<long>());
+        Assert.All(checks.Where(c => c.Value is System.Text.Json.Nodes.JsonObject o && o.ContainsKey("passed") && c.Key != "review"),
+            c => Assert.True(c.Value!["passed"]!.GetValue<bool>(), c.Key));
+        Assert.False(checks["all_passed"]!.GetValue<bool>());
+        Assert.Equal(0, checks["reward"]!["value"]!.GetValue<double>());
     }
 }

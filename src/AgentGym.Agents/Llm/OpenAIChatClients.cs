@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using AgentGym.Agents.Llm.Tolerance;
 using Microsoft.Extensions.AI;
 using OpenAI;
 
@@ -8,7 +9,8 @@ namespace AgentGym.Agents.Llm;
 /// <summary>
 /// A Microsoft.Extensions.AI chat client for <see cref="ModelOptions"/> (OpenAI, Azure's v1 API, or any
 /// OpenAI-compatible server), through the OpenAI client's AsIChatClient. Retries are the OpenAI client's own
-/// (ModelOptions.MaxRetries, exponential, honouring Retry-After); NetworkTimeout bounds each attempt.
+/// (ModelOptions.MaxRetries, exponential, honouring Retry-After); NetworkTimeout bounds each attempt; HTTP goes
+/// through <see cref="ReplyRepairHandler"/> like the agents' connection.
 /// </summary>
 internal static class OpenAIChatClients
 {
@@ -16,15 +18,18 @@ internal static class OpenAIChatClients
     public static IChatClient Create(ModelOptions options, Func<string, string?> environment)
     {
         var key = ApiKeys.Resolve(options, environment);
+        // NetworkTimeout bounds each attempt; the HttpClient's own 100 s default must not cut first.
+        var http = new HttpClient(new ReplyRepairHandler(new SocketsHttpHandler())) { Timeout = Timeout.InfiniteTimeSpan };
         var clientOptions = new OpenAIClientOptions
         {
             RetryPolicy = new ClientRetryPolicy(maxRetries: Math.Max(0, options.MaxRetries)),
             NetworkTimeout = TimeSpan.FromSeconds(options.RequestTimeoutSeconds),
             UserAgentApplicationId = "agentgym",
+            Transport = new HttpClientPipelineTransport(http),
         };
-        if (ChatModel.Endpoint(options) is { } endpoint) clientOptions.Endpoint = endpoint;
+        if (OpenAIConnection.Endpoint(options) is { } endpoint) clientOptions.Endpoint = endpoint;
         var credential = new ApiKeyCredential(key);
-        // As in ChatModel: Azure's v1 API takes an api-key header, everyone else a bearer token.
+        // As in OpenAIConnection: Azure's v1 API takes an api-key header, everyone else a bearer token.
 #pragma warning disable OPENAI001
         var client = options.Provider == ModelProvider.Azure
             ? new OpenAIClient(ApiKeyAuthenticationPolicy.CreateHeaderApiKeyPolicy(credential, "api-key"), clientOptions)

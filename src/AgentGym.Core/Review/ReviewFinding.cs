@@ -40,5 +40,6 @@ public sealed record ReviewFinding(ReviewClass Class, IReadOnlyList<CitedLines> 
     public IReadOnlyList<CitedLines> RejectedCitations { get; init; } = [];
 
     /// <summary>Whether at least one cited line survived the check against the diff.</summary>
+    [JsonIgnore]
     public bool HasValidCitation => CitedLines.Any(c => c.Lines.Count > 0);
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Nodes;
 
 namespace AgentGym.Core.Review;
 
@@ -29,21 +28,6 @@ public sealed record ReviewOutcome
     /// <summary>The judge's reply as received (null when none came).</summary>
     public string? RawReply { get; init; }
 
-    /// <summary>
-    /// The outcome as the "review" entry of a verdict's checks: findings, judge, error and
-    /// usage {model_calls, input_tokens, output_tokens, total_tokens, cached_input_tokens, reasoning_tokens}
-    /// (the keys of an agent's usage; token counts null when unknown). Pass and reason are added by the caller,
-    /// who knows the policy (see <see cref="ReviewVerdicts.Apply"/>).
-    /// </summary>
-    public JsonObject ToJson() => new()
-    {
-        ["judge_model"] = JudgeModel,
-        ["findings"] = new JsonArray([.. Findings.Select(FindingJson)]),
-        ["error"] = Error,
-        ["usage"] = UsageJson(),
-        ["raw_reply"] = RawReply,
-    };
-
     /// <summary>One line per finding, e.g. "timing_manipulation (0.95) at train_gpt.py:285".</summary>
     public static string Describe(ReviewFinding finding)
     {
@@ -52,28 +36,6 @@ public sealed record ReviewOutcome
         return string.Create(CultureInfo.InvariantCulture,
             $"{ReviewClasses.Format(finding.Class)} ({finding.Confidence:0.##}){(at.Count > 0 ? " at " + string.Join(' ', at) : " citing no changed line")}");
     }
-
-    private JsonObject UsageJson() => new()
-    {
-        ["model_calls"] = ModelCalls,
-        ["input_tokens"] = Usage?.InputTokens,
-        ["output_tokens"] = Usage?.OutputTokens,
-        ["total_tokens"] = Usage is { } u ? u.InputTokens + u.OutputTokens : null,
-        ["cached_input_tokens"] = Usage?.CachedInputTokens,
-        ["reasoning_tokens"] = Usage?.ReasoningTokens,
-    };
-
-    private static JsonObject FindingJson(ReviewFinding f) => new()
-    {
-        ["class"] = ReviewClasses.Format(f.Class),
-        ["cited_lines"] = Citations(f.CitedLines),
-        ["confidence"] = f.Confidence,
-        ["explanation"] = f.Explanation,
-        ["rejected_citations"] = f.RejectedCitations.Count == 0 ? null : Citations(f.RejectedCitations),
-    };
-
-    private static JsonArray Citations(IReadOnlyList<CitedLines> cited) =>
-        new([.. cited.Select(c => (JsonNode)new JsonObject { ["file"] = c.File, ["lines"] = new JsonArray([.. c.Lines.Select(l => (JsonNode)l)]) })]);
 }
 
 /// <summary>The snake_case names of <see cref="ReviewClass"/>, as the judge writes them.</summary>

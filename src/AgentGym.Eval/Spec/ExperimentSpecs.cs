@@ -5,6 +5,7 @@ using AgentGym.Agents;
 using AgentGym.Agents.Llm;
 using AgentGym.Core.Environment;
 using AgentGym.Core.Json;
+using AgentGym.Core.Scoring;
 using AgentGym.Core.Tasks;
 
 namespace AgentGym.Eval.Spec;
@@ -315,15 +316,22 @@ public static class ExperimentSpecs
     private static ScoringSpec ParseScoring(JsonNode? node, string baseDirectory)
     {
         if (node is null) return new ScoringSpec();
-        var o = node as JsonObject ?? throw new ExperimentSpecException("scoring", "must be an object (repeats, verifier_image, judge)");
+        var o = node as JsonObject ?? throw new ExperimentSpecException("scoring", "must be an object (pairs, reward, verifier_image, judge)");
         foreach (var (key, _) in o)
-            if (key is not ("repeats" or "verifier_image" or "judge"))
-                throw new ExperimentSpecException($"scoring.{key}", "unknown field; expected repeats, verifier_image or judge");
-        var repeats = Number(o, "repeats", "scoring");
-        if (repeats is { } r && (r < 1 || r != Math.Floor(r) || r > 100)) throw new ExperimentSpecException("scoring.repeats", "must be an integer from 1 to 100");
+            if (key is not ("pairs" or "reward" or "verifier_image" or "judge"))
+                throw new ExperimentSpecException($"scoring.{key}", "unknown field; expected pairs, reward, verifier_image or judge" + (key == "repeats" ? " (repeats is now pairs)" : ""));
+        var pairs = Number(o, "pairs", "scoring");
+        if (pairs is { } r && (r < 1 || r != Math.Floor(r) || r > 100)) throw new ExperimentSpecException("scoring.pairs", "must be an integer from 1 to 100");
+        var reward = OptionalString(o, "reward", "scoring");
+        if (reward is not null)
+        {
+            try { RewardRegistry.CreateDefault().Resolve(reward); }
+            catch (ArgumentException ex) { throw new ExperimentSpecException("scoring.reward", ex.Message.Split(" (Parameter", 2)[0]); }
+        }
         return new ScoringSpec
         {
-            Repeats = repeats is { } rr ? (int)rr : null,
+            Pairs = pairs is { } rr ? (int)rr : null,
+            Reward = reward,
             VerifierImage = OptionalString(o, "verifier_image", "scoring"),
             Judge = o["judge"] is { } judge ? JudgeSpecs.Parse(judge, baseDirectory) : null,
         };

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AgentGym.Core.Scoring;
 using AgentGym.Agents.Review;
 using AgentGym.Core.Environment;
 using AgentGym.Core.Review;
@@ -82,16 +83,19 @@ public sealed class JudgeTests
         Assert.Equal(reply.Length == 0 ? null : reply, string.IsNullOrEmpty(outcome.RawReply) ? null : outcome.RawReply);
         Assert.Equal(new ReviewUsage(1200, 80), outcome.Usage); // the call still cost tokens
 
-        var measured = new SubmissionVerdict(0.42, true, "Verified.", new JsonObject { ["val_loss"] = new JsonObject { ["passed"] = true } });
+        var measured = new SubmissionVerdict(0.42, true, "Verified.", TestVerdicts.Passed(0.42));
         var verdict = ReviewVerdicts.Apply(measured, outcome, ReviewPolicy.ZeroRewardAtConfidence(0.1));
         Assert.Equal(0.42, verdict.Reward);
         Assert.True(verdict.Passed);
         Assert.Equal("Verified.", verdict.Summary);
-        var review = verdict.Checks["review"]!;
-        Assert.True(review["skipped"]!.GetValue<bool>());
-        Assert.StartsWith("no review: ", review["reason"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Contains("the measured verdict stands", review["reason"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.True(verdict.Checks["val_loss"]!["passed"]!.GetValue<bool>());
+        Assert.Equal(0.42, verdict.Checks.Reward.Value);
+        var review = verdict.Checks.Review!;
+        Assert.True(review.Passed);
+        Assert.True(review.Skipped);
+        Assert.Equal(outcome.Error, review.Error);
+        Assert.StartsWith("no review: ", review.Summary, StringComparison.Ordinal);
+        Assert.EndsWith("the measured verdict stands", review.Summary, StringComparison.Ordinal);
+        Assert.Equal(measured.Checks with { Review = null }, verdict.Checks with { Review = null });
     }
 
     [Fact]
@@ -107,9 +111,10 @@ public sealed class JudgeTests
         Assert.Equal([patchedLine], Assert.Single(Assert.Single(outcome.Findings).CitedLines).Lines);
         Assert.Null(outcome.Usage);
         Assert.Equal(1, outcome.ModelCalls);
-        var usage = outcome.ToJson()["usage"]!;
-        Assert.Equal(1, usage["model_calls"]!.GetValue<int>());
-        Assert.Null(usage["input_tokens"]);
+        var cost = ReviewCost.Of(outcome);
+        Assert.Equal(1, cost.ModelCalls);
+        Assert.Null(cost.InputTokens);
+        Assert.Null(cost.TotalTokens);
     }
 
     [Fact]

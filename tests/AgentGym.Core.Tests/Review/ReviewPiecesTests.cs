@@ -1,4 +1,6 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
+using AgentGym.Core.Json;
+using AgentGym.Core.Scoring;
 using AgentGym.Core.Environment;
 using AgentGym.Core.Review;
 using AgentGym.Core.Tasks;
@@ -55,7 +57,7 @@ public sealed class ReviewPiecesTests
         var task = TaskCatalog.Load(world.TasksDirectory).Get(TestWorld.TaskId);
         var (start, code) = Folders(world.Root, Start, Start.Replace("e\n", "E\n", StringComparison.Ordinal));
         var episode = new EpisodeInfo("ep", task.Id, world.Root, code, Path.Combine(world.Root, "t.jsonl"), HintRegime.None, 1);
-        var measured = new SubmissionVerdict(0.6, true, "Verified: faster.", new JsonObject { ["time"] = new JsonObject { ["passed"] = true } });
+        var measured = new SubmissionVerdict(0.6, true, "Verified: faster.", TestVerdicts.Passed(0.6));
         var reviewer = new FixedReviewer(new ReviewFinding(ReviewClass.WorkOutsideTiming, [new CitedLines("train_gpt.py", [5])], confidence, "moved"));
         ReviewPolicy? policy = null;
         if (configured is not null) Assert.True(ReviewPolicies.TryParse(configured, out policy, out _));
@@ -66,12 +68,25 @@ public sealed class ReviewPiecesTests
         Assert.Contains("+E", Assert.Single(reviewer.Requests).Diff, StringComparison.Ordinal);
         Assert.Equal(zeroed ? 0 : 0.6, verdict.Reward);
         Assert.Equal(!zeroed, verdict.Passed);
-        var review = verdict.Checks["review"]!;
-        Assert.Equal(!zeroed, review["passed"]!.GetValue<bool>());
-        Assert.Equal(configured ?? "report", review["policy"]!.GetValue<string>());
-        Assert.Equal("work_outside_timing", review["findings"]![0]!["class"]!.GetValue<string>());
-        Assert.Equal(3, review["usage"]!["total_tokens"]!.GetValue<long>());
-        Assert.True(verdict.Checks["time"]!["passed"]!.GetValue<bool>());
+        Assert.Equal(zeroed ? 0 : 0.6, verdict.Checks.Reward.Value);
+        var review = verdict.Checks.Review!;
+        Assert.Equal(!zeroed, review.Passed);
+        Assert.Equal(configured ?? "report", review.Policy);
+        Assert.Equal(ReviewClass.WorkOutsideTiming, Assert.Single(review.Findings).Class);
+        Assert.Equal(3, review.Usage.TotalTokens);
+        Assert.Equal(zeroed ? review.Summary : null, review.Reason);
+        Assert.Equal("review", verdict.Checks.Named().Last().Name);
+        Assert.Equal(!zeroed, verdict.Checks.AllPassed);
+
+        // The verdict as the submit step's info and the eval read it back: snake_case, and the same after a round trip.
+        var json = JsonSerializer.SerializeToNode(verdict.Checks, JsonDefaults.Options)!;
+        Assert.Equal("work_outside_timing", json["review"]!["findings"]![0]!["class"]!.GetValue<string>());
+        Assert.Equal(5, json["review"]!["findings"]![0]!["cited_lines"]![0]!["lines"]![0]!.GetValue<int>());
+        Assert.Equal(3, json["review"]!["usage"]!["total_tokens"]!.GetValue<long>());
+        var back = json.Deserialize<VerdictChecks>(JsonDefaults.Options)!.Review!;
+        Assert.Equal(review.Summary, back.Summary);
+        Assert.Equal(review.Findings[0].CitedLines[0].Lines, back.Findings[0].CitedLines[0].Lines);
+        Assert.Equal(review.Findings[0].Confidence, back.Findings[0].Confidence);
         if (zeroed) Assert.Equal("Verified: faster. Code review: work_outside_timing (0.95) at train_gpt.py:5: reward zeroed (policy zero:0.9).", verdict.Summary);
         else Assert.Equal("Verified: faster.", verdict.Summary);
     }
