@@ -71,6 +71,8 @@ internal static class EpisodeCommand
                 Console.Error.WriteLine($"error: {sandboxError}");
                 return 1;
             }
+            if (judge is not null && theSandbox is null)
+                Console.Error.WriteLine("note: --judge-model reviews verified submissions; with --sandbox none nothing is verified, so nothing is reviewed.");
 
             var budgets = new EpisodeBudgets { MaxSteps = parse.GetValue(maxSteps) ?? 200 };
             await using var environment = GymEnvironment.Create(new GymOptions
