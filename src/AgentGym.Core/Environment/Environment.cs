@@ -74,7 +74,8 @@ internal sealed class Environment : IGymEnvironment
             }.ToJsonString(JsonDefaults.Indented));
 
             var observation = new Observation(TaskPrompt.Render(task, options.Hints, Directory.EnumerateFiles(workspaceDir, "*", SearchOption.AllDirectories)
-                .Select(f => Path.GetRelativePath(workspaceDir, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList()));
+                .Select(f => Path.GetRelativePath(workspaceDir, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList(),
+                Scoring.HostTimes.Load(_options.DataDirectory, task.Id)));
             var resetInfo = new JsonObject
             {
                 ["episode_id"] = id,

@@ -20,11 +20,13 @@ internal sealed record RoleRun(
 
     /// <summary>
     /// The train time that counts: the reported one, or the wall time less the starting record's untimed part in
-    /// the same pair when that is longer. So training moved before the clock, after the last line, or hidden by a
-    /// clock that lies, counts all the same; only as much untimed work as the starting record needs stays outside.
+    /// the same pair (times 1 + tolerance) when that is longer. So training moved before the clock, after the last
+    /// line, or hidden by a clock that lies counts all the same; only as much untimed work as the starting record
+    /// needs stays outside. The tolerance is the task's time_tolerance: process start-up and imports swing from run to
+    /// run on a shared host, and without it that noise would only ever count against the submission.
     /// </summary>
-    public double? VerifiedTrainTimeMs(double? startUntimedMs) =>
+    public double? VerifiedTrainTimeMs(double? startUntimedMs, double tolerance) =>
         Timing is not { } t ? null
         : Role == PairRole.Start || startUntimedMs is null ? t.FinalTrainTimeMs
-        : Math.Max(t.FinalTrainTimeMs, WallMs - startUntimedMs.Value);
+        : Math.Max(t.FinalTrainTimeMs, WallMs - startUntimedMs.Value * (1 + tolerance));
 }

@@ -124,7 +124,7 @@ internal sealed class SubmissionScorer(ISandbox sandbox, ScoringOptions options)
         var gaps = independent ? outcomes.Select(o => o.Report is { HeldoutLoss: { } h, ValLoss: { } val } ? h - val : (double?)null).ToList() : [];
         return checks with
         {
-            Runs = RunChecks.Runs(runs),
+            Runs = RunChecks.Runs(runs, v.TimeTolerance),
             TimeAgreement = RunChecks.TimeAgreement(runs, v.TimeTolerance, options.TimeSlack.TotalMilliseconds),
             Timing = PairedTiming.Build(task, runs, v.PValue),
             Model = independent ? ModelChecks.Model(outcomes) : null,

@@ -15,6 +15,7 @@ internal static class PairedTiming
     public static TimingCheck Build(TaskManifest task, IReadOnlyList<RoleRun> runs, double pValue)
     {
         var ratio = task.RecordTime.MeanMs / task.BaselineTime.MeanMs;
+        var tolerance = task.Verification.TimeTolerance;
         var startUntimed = RunChecks.StartUntimedByPair(runs);
         var pairs = new List<PairTiming>();
         var problems = new List<string>();
@@ -29,8 +30,8 @@ internal static class PairedTiming
                 problems.Add($"pair {pair}: the starting record's run gave no timing ({start.Result.Outcome}: {start.Result.Reason}{(start.TimingError is null ? "" : "; " + start.TimingError)})");
                 continue;
             }
-            if (!submission.Succeeded || submission.VerifiedTrainTimeMs(untimed) is not { } sub) continue; // the runs check says why
-            double? nextMs = next is { Succeeded: true } ? next.VerifiedTrainTimeMs(untimed) : null;
+            if (!submission.Succeeded || submission.VerifiedTrainTimeMs(untimed, tolerance) is not { } sub) continue; // the runs check says why
+            double? nextMs = next is { Succeeded: true } ? next.VerifiedTrainTimeMs(untimed, tolerance) : null;
             if (next is not null && nextMs is null)
                 problems.Add($"pair {pair}: the next record's run gave no timing ({next.Result.Outcome}: {next.Result.Reason})");
             var subUntimed = submission.UntimedMs ?? submission.WallMs;

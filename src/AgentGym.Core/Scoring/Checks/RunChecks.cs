@@ -5,7 +5,7 @@ namespace AgentGym.Core.Scoring;
 /// <summary>The checks read from the training runs themselves: did they run, and does the script's clock agree with the host's.</summary>
 internal static class RunChecks
 {
-    public static RunsCheck Runs(IReadOnlyList<RoleRun> runs)
+    public static RunsCheck Runs(IReadOnlyList<RoleRun> runs, double tolerance)
     {
         var startUntimed = StartUntimedByPair(runs);
         var bad = runs.Where(r => r.Role == PairRole.Submission && !r.Succeeded).ToList();
@@ -15,7 +15,7 @@ internal static class RunChecks
             Reason = bad.Count == 0 ? null : string.Join("; ", bad.Select(r => $"pair {r.Pair}: {r.Result.Outcome}{(r.Result.ExitCode is { } c ? $" (exit code {c})" : "")}: {r.Result.Reason}")),
             Runs = [.. runs.Select(r => new RoleRunFigures(r.Pair, r.Role, r.Seed, r.PermutationSeed, r.Result.Outcome, r.Result.ExitCode, r.Result.Reason,
                 Math.Round(r.WallMs, 1), r.Timing?.FinalTrainTimeMs, Round(r.UntimedMs),
-                Round(r.VerifiedTrainTimeMs(startUntimed.GetValueOrDefault(r.Pair))), r.LogPath))],
+                Round(r.VerifiedTrainTimeMs(startUntimed.GetValueOrDefault(r.Pair), tolerance)), r.LogPath))],
         };
     }
 

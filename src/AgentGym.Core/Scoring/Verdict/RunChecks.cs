@@ -20,7 +20,7 @@ public sealed record RunsCheck : VerdictCheck
 /// <param name="WallMs">Host-measured wall time of the whole process (ms).</param>
 /// <param name="ReportedTrainTimeMs">The script's last reported train_time (ms); null when it reported none.</param>
 /// <param name="UntimedMs">WallMs minus ReportedTrainTimeMs: imports, data loading, validation, export (ms).</param>
-/// <param name="VerifiedTrainTimeMs">max(reported, wall - the start record's untimed part in the same pair) (ms).</param>
+/// <param name="VerifiedTrainTimeMs">max(reported, wall - the start record's untimed part in the same pair x (1 + time_tolerance)) (ms).</param>
 public sealed record RoleRunFigures(
     int Pair, PairRole Role, int Seed, long PermutationSeed, RunOutcome Outcome, int? ExitCode, string Reason,
     double WallMs, double? ReportedTrainTimeMs, double? UntimedMs, double? VerifiedTrainTimeMs, string Log);
@@ -70,5 +70,5 @@ public sealed record TimingCheck : VerdictCheck
     public override bool IsIntegrity => false;
 }
 
-/// <param name="CountedUntimedMs">Untimed time of the submission beyond the start record's, counted as training (ms).</param>
+/// <param name="CountedUntimedMs">Untimed time of the submission beyond the start record's (with the tolerance), counted as training (ms).</param>
 public sealed record PairTiming(int Pair, double StartMs, double SubmissionMs, double? NextMs, double StartUntimedMs, double SubmissionUntimedMs, double CountedUntimedMs);
