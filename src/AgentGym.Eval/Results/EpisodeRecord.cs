@@ -79,6 +79,17 @@ internal sealed record EpisodeRecord
         };
 
         var tokens = Usage(agentJson?["usage"] as JsonObject) ?? SumStepUsage(steps);
+        // The code-review judge's model calls are part of the episode's cost.
+        if (checks?.Review?.Usage is { } judge)
+            tokens = tokens with
+            {
+                ModelCalls = tokens.ModelCalls + judge.ModelCalls,
+                Input = tokens.Input + (judge.InputTokens ?? 0),
+                Output = tokens.Output + (judge.OutputTokens ?? 0),
+                Total = tokens.Total + (judge.TotalTokens ?? 0),
+                Reasoning = tokens.Reasoning + (judge.ReasoningTokens ?? 0),
+                CachedInput = tokens.CachedInput + (judge.CachedInputTokens ?? 0),
+            };
         var submitted = info?["submitted"]?.GetValue<string>() is { } s && s != "workspace" ? s : null;
         var runs = ReadRuns(episodeDirectory, task, steps, submitted);
         var end = last is null ? reset.Timings.StartedAt.AddMilliseconds(reset.Timings.DurationMs) : last.Timings.StartedAt.AddMilliseconds(last.Timings.DurationMs);
