@@ -23,6 +23,15 @@ internal sealed class ReadFileTool : Tool<ReadFileArgs>
         return Task.FromResult(ToolResult.Ok(Render(path.RelativePath, lines, args.StartLine, args.EndLine, context.Limits)));
     }
 
+    /// <summary>A line as the file tools show it: cut at a quarter of a read page, saying how much is left out.</summary>
+    internal static string CutLine(string line, ToolLimits limits, ref int cutLines)
+    {
+        var maxLine = limits.ReadMaxBytes / 4;
+        if (line.Length <= maxLine) return line;
+        cutLines++;
+        return line[..maxLine] + $" [... line cut: {line.Length - maxLine:N0} more characters]";
+    }
+
     internal static string Render(string displayPath, IReadOnlyList<string> lines, int? startLine, int? endLine, ToolLimits limits)
     {
         var total = lines.Count;
@@ -40,13 +49,7 @@ internal sealed class ReadFileTool : Tool<ReadFileArgs>
         var cutLongLines = 0;
         for (var n = start; n <= requestedEnd && n - start < limits.ReadMaxLines; n++)
         {
-            var text = lines[n - 1];
-            var maxLine = limits.ReadMaxBytes / 4;
-            if (text.Length > maxLine)
-            {
-                text = text[..maxLine] + $" [... line cut: {lines[n - 1].Length - maxLine:N0} more characters]";
-                cutLongLines++;
-            }
+            var text = CutLine(lines[n - 1], limits, ref cutLongLines);
             var rendered = $"{n.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width)}\t{text}\n";
             var size = Encoding.UTF8.GetByteCount(rendered);
             if (bytes + size > limits.ReadMaxBytes && n > start) break;
