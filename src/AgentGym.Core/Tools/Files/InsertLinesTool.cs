@@ -30,7 +30,12 @@ internal sealed class InsertLinesTool : Tool<InsertLinesArgs>
         var ending = neighbour is { Ending.Length: > 0 } n ? n.Ending : lines.Select(l => l.Ending).FirstOrDefault(e => e.Length > 0) ?? "\n";
         var at = lines.Take(args.Line).Sum(l => l.Text.Length + l.Ending.Length);
         var block = string.Concat(newLines.Select(l => l + ending));
-        if (args.Line == lines.Count && lines.Count > 0 && lines[^1].Ending.Length == 0)
+        if (lines.Count == 0)
+        {
+            // The file ends with a newline afterwards exactly when it did before; an empty file did not.
+            block = block[..^ending.Length];
+        }
+        else if (args.Line == lines.Count && lines[^1].Ending.Length == 0)
         {
             // After a last line without a final newline: that line gets a break, and the file still ends without one.
             block = ending + block[..^ending.Length];
