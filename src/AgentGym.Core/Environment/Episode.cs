@@ -36,7 +36,7 @@ internal sealed class Episode(EpisodeInfo info, Tasks.TaskManifest task, Episode
         catch (Exception ex)
         {
             // A bug in a tool must not take the episode down: report it and keep going.
-            result = ToolResult.Error($"{call.Name} failed with an internal error: {ex.GetType().Name}: {ex.Message}");
+            result = ToolResult.Error($"{call.Name} failed with an internal error of the gym ({ex.Message}); nothing else changed, and the episode goes on.");
         }
 
         var terminated = result.EndsEpisode;

@@ -42,7 +42,8 @@ internal sealed class ToolRegistry
         }
         catch (JsonException ex)
         {
-            return ToolResult.Error($"Invalid arguments for {call.Name}: {ex.Message}");
+            // The serializer's own message names CLR types; say it in the schema's words.
+            return ToolResult.Error($"Invalid arguments for {call.Name}: the value at {ex.Path ?? "the top level"} does not fit its argument. Expected: {ArgumentValidator.Usage(tool.Descriptor.ParametersSchema)}.");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
