@@ -14,6 +14,8 @@ internal sealed class EditFileTool : Tool<EditFileArgs>
 {
     protected override string Name => "edit_file";
 
+    public override string SeeTheRest => "the file itself is whole: read the region with read_file and start_line";
+
     protected override string Description =>
         "Replace exactly one occurrence of old_str with new_str in a file. With no match it shows the closest lines; with several it lists their line numbers.";
 

@@ -12,6 +12,8 @@ internal sealed class InsertLinesTool : Tool<InsertLinesArgs>
 {
     protected override string Name => "insert_lines";
 
+    public override string SeeTheRest => "the file itself is whole: read the region with read_file and start_line";
+
     protected override string Description => "Insert text after a given line of a file (line 0 = before the first line).";
 
     protected override Task<ToolResult> ExecuteAsync(InsertLinesArgs args, ToolContext context, CancellationToken cancellationToken)

@@ -13,6 +13,8 @@ internal sealed class ReadFileTool : Tool<ReadFileArgs>
 {
     protected override string Name => "read_file";
 
+    public override string SeeTheRest => "call read_file with start_line and end_line to see the rest";
+
     protected override string Description =>
         "Read a text file with line numbers. Long files are shown one page at a time; the output says which lines were shown and how to ask for the rest.";
 

@@ -16,6 +16,8 @@ internal sealed class GetMetricsTool : Tool<GetMetricsArgs>
 
     protected override string Name => "get_metrics";
 
+    public override string SeeTheRest => "the whole curve is in this step's info (curve)";
+
     protected override string Description => "The parsed loss curve (train and val loss by step) and timing summary of a run.";
 
     protected override Task<ToolResult> ExecuteAsync(GetMetricsArgs args, ToolContext context, CancellationToken cancellationToken)
