@@ -504,7 +504,12 @@ internal sealed class SerializedOutput(ISandboxOutput inner) : ISandboxOutput
 
     public void OnLine(SandboxLine line)
     {
-        lock (_gate) inner.OnLine(line);
+        lock (_gate)
+        {
+            // A consumer that throws on one line must not stop the pump: every later line still matters.
+            try { inner.OnLine(line); }
+            catch (Exception ex) when (ex is not OutOfMemoryException) { /* the consumer's own loss; it reports it */ }
+        }
     }
 }
 
