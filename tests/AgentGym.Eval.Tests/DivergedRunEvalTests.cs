@@ -43,6 +43,7 @@ public sealed class DivergedRunEvalTests
         var run = Assert.Single(data.Runs);
         Assert.Equal("diverged", run.State);
         Assert.True(run.Buggy);
+        Assert.Null(run.FinalLoss);
         Assert.Equal("failed", Assert.Single(data.Episodes).Verdict);
     }
 
