@@ -147,6 +147,14 @@ public sealed class McpTests
         Assert.NotEqual(true, submitted.IsError);
         Assert.Contains("episode terminated", Text(submitted));
         Assert.True(submitted.StructuredContent!.Value.GetProperty("terminated").GetBoolean());
+
+        // The end is latched: a retried submit is an error that repeats the final flags, with reward 0.
+        var again = await client.CallToolAsync("submit", cancellationToken: cancellationToken);
+        Assert.True(again.IsError);
+        Assert.Contains("The episode is over: it terminated (submitted)", Text(again));
+        Assert.True(again.StructuredContent!.Value.GetProperty("terminated").GetBoolean());
+        Assert.False(again.StructuredContent!.Value.GetProperty("truncated").GetBoolean());
+        Assert.Equal(0, again.StructuredContent!.Value.GetProperty("reward").GetDouble());
     }
 
     private static string Text(CallToolResult result) => string.Concat(result.Content.OfType<TextContentBlock>().Select(c => c.Text));

@@ -152,7 +152,8 @@ internal sealed record EpisodeRecord
             var summary = ReadJson(Path.Combine(directory, "run.json"));
             var metrics = ReadMetrics(Path.Combine(directory, "metrics.jsonl"));
             var state = summary?["state"]?.GetValue<string>() ?? "unknown";
-            var finalLoss = Num(summary?["last_val_loss"]) ?? metrics.LastOrDefault(m => m.ValLoss is not null)?.ValLoss;
+            // A summary's null last_val_loss may mean the last one printed was nan: no earlier value stands in for it.
+            var finalLoss = summary is not null ? Num(summary["last_val_loss"]) : metrics.LastOrDefault(m => m.HasValLoss)?.ValLoss;
             var trainTime = Num(summary?["train_time_ms"]) ?? metrics.LastOrDefault(m => m.TrainTimeMs is not null)?.TrainTimeMs;
             var succeeded = state == "succeeded";
             var buggy = !succeeded || finalLoss is null || !double.IsFinite(finalLoss.Value);

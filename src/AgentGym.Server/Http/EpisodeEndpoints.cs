@@ -93,8 +93,19 @@ internal static class EpisodeEndpoints
                 case HostedEpisode.StepStatus.Closed:
                     return UnknownEpisode(id);
             }
+            if (result!.Info["episode_over"]?.GetValue<bool>() == true)
+            {
+                // The end is latched: 409 with the final flags, so a client that retries a lost answer stops.
+                return Problems.Create(StatusCodes.Status409Conflict, "Episode over", result.Observation.Text, new Dictionary<string, object?>
+                {
+                    ["terminated"] = result.Terminated,
+                    ["truncated"] = result.Truncated,
+                    ["reward"] = result.Reward,
+                    ["info"] = result.Info,
+                });
+            }
             logger.LogInformation("Episode {EpisodeId}: {Tool} in {Ms:F0} ms{Error}", id, call.Name, time.GetElapsedTime(started).TotalMilliseconds,
-                result!.Observation.IsError ? " (error observation)" : "");
+                result.Observation.IsError ? " (error observation)" : "");
             return Results.Json(result, JsonDefaults.Options);
         }));
 
