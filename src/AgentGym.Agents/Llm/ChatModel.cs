@@ -93,7 +93,8 @@ internal sealed class ChatModel
         var maxDelay = TimeSpan.FromSeconds(options.MaxRetryDelaySeconds);
         var retry = new RetryStrategyOptions
         {
-            MaxRetryAttempts = Math.Max(0, options.MaxRetries),
+            // Polly refuses 0 attempts; max_retries 0 builds no retry strategy at all (below).
+            MaxRetryAttempts = Math.Max(1, options.MaxRetries),
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = context.BaseRetryDelay,
@@ -113,7 +114,8 @@ internal sealed class ChatModel
                 return ValueTask.CompletedTask;
             },
         };
-        return new ResiliencePipelineBuilder { TimeProvider = context.Time }.AddRetry(retry).Build();
+        var builder = new ResiliencePipelineBuilder { TimeProvider = context.Time };
+        return (options.MaxRetries > 0 ? builder.AddRetry(retry) : builder).Build();
     }
 
     internal static bool IsTransient(Exception ex, CancellationToken cancellationToken)

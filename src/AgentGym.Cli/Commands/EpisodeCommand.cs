@@ -52,7 +52,7 @@ internal static class EpisodeCommand
             {
                 theAgent = AgentFactory.Create(parse.GetValue(agent)!, parse.GetValue(trajectory), () => agentOptions.Build(parse), catalog);
             }
-            catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or InvalidDataException or InvalidOperationException or DirectoryNotFoundException)
+            catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or InvalidDataException or ConfigException or InvalidOperationException or DirectoryNotFoundException)
             {
                 Console.Error.WriteLine($"error: {ex.Message}");
                 return 1;
