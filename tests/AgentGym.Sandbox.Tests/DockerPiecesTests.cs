@@ -94,10 +94,10 @@ public sealed class ContainerSpecTests
     [Fact]
     public void Oom_kills_are_read_from_either_cgroup_version()
     {
-        Assert.Equal(1, DockerSandbox.OomKills("oom_kill_disable 0\nunder_oom 0\noom_kill 1\n"));
-        Assert.Equal(2, DockerSandbox.OomKills("low 0\nhigh 0\nmax 5\noom 2\noom_kill 2\noom_group_kill 0\n"));
-        Assert.Equal(0, DockerSandbox.OomKills("oom_kill 0\n"));
-        Assert.Equal(0, DockerSandbox.OomKills("cat: /sys/fs/cgroup/memory.events: No such file or directory"));
+        Assert.Equal(1, CgroupEvents.CountOomKills("oom_kill_disable 0\nunder_oom 0\noom_kill 1\n"));
+        Assert.Equal(2, CgroupEvents.CountOomKills("low 0\nhigh 0\nmax 5\noom 2\noom_kill 2\noom_group_kill 0\n"));
+        Assert.Equal(0, CgroupEvents.CountOomKills("oom_kill 0\n"));
+        Assert.Equal(0, CgroupEvents.CountOomKills("cat: /sys/fs/cgroup/memory.events: No such file or directory"));
     }
 }
 

@@ -146,7 +146,7 @@ public static partial class StrictJson
     private static T Checked<T>(T? value, string source) where T : class
     {
         if (value is null) throw new ConfigException(source, "(root)", "the file holds null, not an object");
-        if (value is ICheckedSettings checkable && checkable.Problems().FirstOrDefault() is { } problem)
+        if (value is ICheckedSettings checkable && checkable.Problems().FirstOrDefault() is { Field: not null } problem)
             throw new ConfigException(source, problem.Field, problem.Reason);
         return value;
     }

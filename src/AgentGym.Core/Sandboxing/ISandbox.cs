@@ -15,6 +15,12 @@ public interface ISandbox
     /// (the result then says Cancelled).
     /// </summary>
     Task<SandboxRunResult> RunAsync(SandboxRunRequest request, ISandboxOutput output, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called once when a long-lived host (the server, an eval) starts, before any run: removes what earlier processes
+    /// that crashed or were killed left behind (Docker: their containers). The default does nothing.
+    /// </summary>
+    Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Receives output lines as they arrive; called from the sandbox's reader, one line at a time.</summary>
