@@ -48,7 +48,7 @@ public sealed class KilledServerTests
         }
 
         // Before: the holder slept limit + 15 minutes. Now the container ends a few seconds after the run's limit.
-        await WaitForAsync(async () => (await docker.Containers.InspectContainerAsync(containerId, timeout.Token)).State.Running ? null : "stopped", timeout.Token);
+        await WaitForAsync(async () => (await docker.Containers.InspectContainerAsync(containerId, timeout.Token)).State?.Running == true ? null : "stopped", timeout.Token);
         Assert.True(sinceStart.Elapsed < TimeSpan.FromSeconds(LimitSeconds + 25), $"the container stopped {sinceStart.Elapsed.TotalSeconds:F0} s after the run started (limit {LimitSeconds} s)");
         Assert.NotEmpty(await ContainersAsync(docker, episode));
 

@@ -216,6 +216,8 @@ internal static class RunSummary
             ["reason"] = run.Result?.Reason,
             ["limits_met"] = new JsonArray((run.Result?.LimitsMet ?? []).Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
             ["elapsed_s"] = Math.Round(run.Elapsed.TotalSeconds, 3),
+            ["stalled"] = run.IsStalled,
+            ["stalled_s"] = Math.Round(run.StalledTime.TotalSeconds, 3),
             ["last_step"] = metrics.LastOrDefault()?.Step,
             ["total_steps"] = metrics.LastOrDefault()?.TotalSteps,
             ["last_val_loss"] = lastVal?.ValLoss,

@@ -27,4 +27,7 @@ public interface ISandbox
 public interface ISandboxOutput
 {
     void OnLine(SandboxLine line);
+
+    /// <summary>The run stopped making progress (no output and no CPU time, or its container paused), or resumed.</summary>
+    void OnStall(SandboxStall stall) { }
 }

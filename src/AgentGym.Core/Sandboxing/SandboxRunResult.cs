@@ -27,6 +27,9 @@ public sealed record SandboxRunResult(
     /// <see cref="RunLimits"/>' names. Empty when it stayed within all of them.
     /// </summary>
     public IReadOnlyList<string> LimitsMet { get; init; } = [];
+
+    /// <summary>Part of WallTime during which the run made no progress (paused, or no output and no CPU time): not training.</summary>
+    public TimeSpan StalledTime { get; init; }
 }
 
 /// <summary>Names of the limits a run can meet, as written in run.json and run_status.</summary>

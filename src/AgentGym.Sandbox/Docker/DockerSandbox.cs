@@ -147,7 +147,9 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
         var start = _time.GetTimestamp();
         using var stream = await Client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), cancellationToken).ConfigureAwait(false);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pump = PumpAsync(stream, sink, stop.Token);
+        var watch = new StallWatch(sink, _engine, container.Id, _options, _time);
+        var watching = watch.RunAsync(stop.Token);
+        var pump = PumpAsync(stream, watch, stop.Token);
         var limit = Task.Delay(request.TimeLimit, _time, stop.Token);
         // On the linked token, so the registration ends with the run; a cancelled stop also ends `limit`, hence the IsCancellationRequested checks below.
         var cancelled = Task.Delay(Timeout.InfiniteTimeSpan, stop.Token);
@@ -169,9 +171,10 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
             }
             await stop.CancelAsync().ConfigureAwait(false);
             end = _time.GetTimestamp();
-            return timedOut
-                ? (new SandboxRunResult(RunOutcome.TimedOut, null, $"killed after the time limit of {Format(request.TimeLimit)}", _time.GetElapsedTime(start, end), start, end) { LimitsMet = [RunLimits.Time] }, alive)
-                : (new SandboxRunResult(RunOutcome.Cancelled, null, "cancelled; the run was killed", _time.GetElapsedTime(start, end), start, end), false);
+            var killed = timedOut
+                ? new SandboxRunResult(RunOutcome.TimedOut, null, $"killed after the time limit of {Format(request.TimeLimit)}", _time.GetElapsedTime(start, end), start, end) { LimitsMet = [RunLimits.Time] }
+                : new SandboxRunResult(RunOutcome.Cancelled, null, "cancelled; the run was killed", _time.GetElapsedTime(start, end), start, end);
+            return (await watch.SettleAsync(watching, killed).ConfigureAwait(false), alive);
         }
 
         await stop.CancelAsync().ConfigureAwait(false);
@@ -179,7 +182,8 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
         var exitCode = await container.ExitCodeAsync(exec.ID, cancellationToken).ConfigureAwait(false);
         var wall = _time.GetElapsedTime(start, end);
         var events = await CgroupEvents.ReadAsync(container, cancellationToken).ConfigureAwait(false);
-        return (WithLimitEvents(Classify(exitCode, events, request, wall, start, end), events, request), true);
+        var result = WithLimitEvents(Classify(exitCode, events, request, wall, start, end), events, request);
+        return (await watch.SettleAsync(watching, result).ConfigureAwait(false), true);
     }
 
     private static SandboxRunResult Classify(long? exitCode, CgroupEvents events, SandboxRunRequest request, TimeSpan wall, long start, long end)
@@ -239,7 +243,7 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
     /// Reads the multiplexed output, stamping every line of a chunk with the chunk's arrival time. Memory stays bounded:
     /// one read buffer plus at most one cut-off line per stream.
     /// </summary>
-    private async Task PumpAsync(MultiplexedStream stream, SerializedOutput sink, CancellationToken cancellationToken)
+    private async Task PumpAsync(MultiplexedStream stream, ISandboxOutput sink, CancellationToken cancellationToken)
     {
         // Yield first so that the caller starts its timers before any line is delivered.
         await Task.Yield();

@@ -11,6 +11,11 @@ internal sealed class SerializedOutput(ISandboxOutput inner) : ISandboxOutput
     {
         lock (_gate) inner.OnLine(line);
     }
+
+    public void OnStall(SandboxStall stall)
+    {
+        lock (_gate) inner.OnStall(stall);
+    }
 }
 
 /// <summary>Keeps the first bytes written and discards the rest (helper commands' stderr, for error messages).</summary>
