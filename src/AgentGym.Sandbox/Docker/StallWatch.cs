@@ -14,9 +14,13 @@ namespace AgentGym.Sandbox.Docker;
 /// </summary>
 internal sealed class StallWatch(ISandboxOutput inner, DockerEngine engine, string containerId, DockerSandboxOptions options, TimeProvider time) : ISandboxOutput
 {
+    /// <summary>Share of one CPU over a check interval below which CPU time does not count as progress.</summary>
+    private const double MinimumCpuShare = 0.02;
+
     private long _lastProgress = time.GetTimestamp();
     private long _stalledSince;
     private bool _stalled;
+    private readonly Lock _gate = new();
 
     /// <summary>Summed span of every stall so far (one still going counts up to now).</summary>
     public TimeSpan StalledTime { get; private set; }
@@ -26,6 +30,8 @@ internal sealed class StallWatch(ISandboxOutput inner, DockerEngine engine, stri
     public void OnLine(SandboxLine line)
     {
         Interlocked.Exchange(ref _lastProgress, line.HostTimestamp);
+        // A line is progress at once: the stall ends before the line that ended it is logged.
+        lock (_gate) if (_stalled) Resume(line.HostTimestamp);
         inner.OnLine(line);
     }
 
@@ -42,31 +48,42 @@ internal sealed class StallWatch(ISandboxOutput inner, DockerEngine engine, stri
                 await Task.Delay(options.StallCheckInterval, time, cancellationToken).ConfigureAwait(false);
                 var (paused, cpu) = await ProbeAsync(cancellationToken).ConfigureAwait(false);
                 var now = time.GetTimestamp();
-                if (cpu is { } c && lastCpu is { } l && c != l) Interlocked.Exchange(ref _lastProgress, now);
+                // Progress is more than a trickle of CPU: the engine's and the kernel's housekeeping charge a few ms now and then.
+                if (cpu is { } c && lastCpu is { } l && c > l && c - l > MinimumCpuShare * options.StallCheckInterval.TotalNanoseconds)
+                    Interlocked.Exchange(ref _lastProgress, now);
                 lastCpu = cpu ?? lastCpu;
                 var quiet = time.GetElapsedTime(Interlocked.Read(ref _lastProgress), now);
-                if (!_stalled && (paused || quiet >= options.StallAfter))
+                lock (_gate)
                 {
-                    _stalled = true;
-                    Stalls++;
-                    // A quiet stall began when progress stopped; a pause is seen at the first check after it.
-                    _stalledSince = paused ? now : Interlocked.Read(ref _lastProgress);
-                    var why = paused ? "the container is paused" : $"no output and no CPU time for {Seconds(quiet)}";
-                    Report(true, $"[sandbox] the run is stalled: {why}; this time is not counted as training", now);
-                }
-                else if (_stalled && !paused && quiet < options.StallAfter)
-                {
-                    _stalled = false;
-                    var span = time.GetElapsedTime(_stalledSince, now);
-                    StalledTime += span;
-                    Report(false, $"[sandbox] the run resumed after {Seconds(span)} stalled", now);
+                    if (!_stalled && (paused || quiet >= options.StallAfter))
+                    {
+                        _stalled = true;
+                        Stalls++;
+                        // A quiet stall began when progress stopped; a pause is seen at the first check after it.
+                        _stalledSince = paused ? now : Interlocked.Read(ref _lastProgress);
+                        var why = paused ? "the container is paused" : $"no output and no CPU time for {Seconds(quiet)}";
+                        Report(true, $"[sandbox] the run is stalled: {why}; this time is not counted as training", now);
+                    }
+                    else if (_stalled && !paused && quiet < options.StallAfter)
+                    {
+                        Resume(now);
+                    }
                 }
             }
         }
         catch (OperationCanceledException)
         {
-            if (_stalled) StalledTime += time.GetElapsedTime(_stalledSince, time.GetTimestamp());
+            lock (_gate) if (_stalled) StalledTime += time.GetElapsedTime(_stalledSince, time.GetTimestamp());
         }
+    }
+
+    /// <summary>Ends the current stall; called under the lock.</summary>
+    private void Resume(long now)
+    {
+        _stalled = false;
+        var span = time.GetElapsedTime(_stalledSince, now);
+        StalledTime += span;
+        Report(false, $"[sandbox] the run resumed after {Seconds(span)} stalled", now);
     }
 
     private void Report(bool stalled, string text, long now)
