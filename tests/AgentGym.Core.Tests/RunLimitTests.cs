@@ -30,12 +30,12 @@ public sealed class RunLimitTests
         Assert.True(third.Observation.IsError);
         Assert.Contains("2 runs are already in flight (run-1, run-2)", third.Observation.Text);
         Assert.Contains("at most 2 at once", third.Observation.Text);
-        Assert.Equal(2, sandbox.Requests.Count);
+        Assert.Contains("There is no run 'run-3'", (await env.StepAsync("run_status", new { run_id = "run-3" })).Observation.Text);
 
         await env.StepAsync("cancel_run", new { run_id = "run-1" });
         var fourth = await env.StepAsync("run_training");
         Assert.False(fourth.Observation.IsError, fourth.Observation.Text);
-        Assert.Equal(3, sandbox.Requests.Count);
+        Assert.Equal("run-3", fourth.Info["run_id"]!.GetValue<string>());
     }
 
     [Fact]
@@ -55,11 +55,12 @@ public sealed class RunLimitTests
         Assert.Equal([4_000L, 4_000L, 4_000L], sandbox.Requests.Select(r => r.MaxOutputBytes ?? -1));
         Assert.Equal(10_000 - 21, total.RemainingBytes);
 
-        // A second episode in the same process shares the total: 9,979 bytes left, of which this run may take 4,000.
+        // Another environment given a nearly spent total gets only what is left of it.
         var small = new OutputQuota(5);
-        await using var env2 = GymEnvironment.Create(Options(world, sandbox, new RunOptions { MaxOutputBytesPerEpisode = 6_000, TotalOutputs = small }));
+        await using var env2 = GymEnvironment.Create(Options(world, sandbox, new RunOptions { MaxOutputBytesPerRun = 4_000, TotalOutputs = small }));
         await env2.ResetAsync(new ResetOptions { TaskId = TestWorld.TaskId });
         await env2.StepAsync("run_training");
+        await env2.StepAsync("run_status", new { run_id = "run-1", wait_seconds = 30 });
         Assert.Equal(5, sandbox.Requests[^1].MaxOutputBytes);
     }
 
