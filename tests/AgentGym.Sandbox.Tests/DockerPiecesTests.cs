@@ -89,7 +89,7 @@ public sealed class ContainerSpecTests
         Assert.False(ContainerSpec.IsLeftover(null, "agentgym", "me", Alive));
         var filter = ContainerSpec.OwnedFilter("agentgym");
         Assert.True(filter["label"]["agentgym=1"]);
-        Assert.True(DockerSandbox.IsProcessAlive(System.Environment.ProcessId));
+        Assert.True(LeftoverSweeper.IsProcessAlive(System.Environment.ProcessId));
     }
 
     [Fact]

@@ -25,16 +25,16 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
     private readonly TimeProvider _time;
     private readonly DockerEngine _engine;
     private readonly ImageResolver _images;
-    private readonly SemaphoreSlim _sweepGate = new(1, 1);
+    private readonly LeftoverSweeper _leftovers;
     private readonly int _ownerPid = System.Environment.ProcessId;
     private readonly string _ownerHost = System.Environment.MachineName;
-    private bool _swept;
 
     public DockerSandbox(DockerSandboxOptions options, TimeProvider time)
     {
         _options = options;
         _time = time;
         _engine = new DockerEngine(options, time);
+        _leftovers = new LeftoverSweeper(_engine, options);
         _images = new ImageResolver(ImageExistsAsync, options.RepositoryRoot ?? SandboxImageRecipes.FindRepositoryRoot());
     }
 
@@ -54,7 +54,7 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
         try
         {
             if (request.Command.Count == 0) throw new SandboxSetupException("the request has no command to run");
-            await SweepLeftoversOnceAsync(cancellationToken).ConfigureAwait(false);
+            await _leftovers.SweepOnceAsync(cancellationToken).ConfigureAwait(false);
             var image = await ResolveImageAsync(request.Image, cancellationToken).ConfigureAwait(false);
             var labels = ContainerSpec.Labels(_options.LabelPrefix, request, _ownerPid, _ownerHost);
             var spec = ContainerSpec.Build(request, image, _options, labels);
@@ -334,54 +334,7 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
     }
 
     /// <summary>At server or eval start: leftovers of killed processes go now, not when the first run starts.</summary>
-    public Task PrepareAsync(CancellationToken cancellationToken) => SweepLeftoversOnceAsync(cancellationToken);
-
-    /// <summary>Removes containers that earlier processes on this host created and never removed (they crashed or were killed).</summary>
-    internal async Task SweepLeftoversOnceAsync(CancellationToken cancellationToken)
-    {
-        if (_swept || !_options.RemoveLeftovers) return;
-        await _sweepGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_swept) return;
-            IList<ContainerListResponse> containers;
-            try
-            {
-                containers = await _engine.CallAsync(ct => Client.Containers.ListContainersAsync(
-                    new ContainersListParameters { All = true, Filters = ContainerSpec.OwnedFilter(_options.LabelPrefix) }, ct), cancellationToken).ConfigureAwait(false);
-            }
-            catch (DockerApiException)
-            {
-                // Housekeeping only: an engine that will not list containers must not stop the run itself.
-                _swept = true;
-                return;
-            }
-            foreach (var container in containers)
-            {
-                if (ContainerSpec.IsLeftover(container.Labels, _options.LabelPrefix, _ownerHost, IsProcessAlive))
-                    await RunContainer.RemoveAsync(_engine, container.ID).ConfigureAwait(false);
-            }
-            _swept = true;
-        }
-        finally
-        {
-            _sweepGate.Release();
-        }
-    }
-
-    internal static bool IsProcessAlive(int pid)
-    {
-        if (OperatingSystem.IsLinux()) return Directory.Exists("/proc/" + pid.ToString(CultureInfo.InvariantCulture));
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
+    public Task PrepareAsync(CancellationToken cancellationToken) => _leftovers.SweepOnceAsync(cancellationToken);
 
     private static string Format(TimeSpan span) => span.TotalSeconds < 120
         ? span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " s"
@@ -396,6 +349,6 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
     public void Dispose()
     {
         _engine.Dispose();
-        _sweepGate.Dispose();
+        _leftovers.Dispose();
     }
 }
