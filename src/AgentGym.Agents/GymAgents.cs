@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AgentGym.Agents.Llm;
 using AgentGym.Agents.Prompts;
 using AgentGym.Agents.Scaffolds;
@@ -12,7 +11,7 @@ using Microsoft.SemanticKernel.ChatCompletion;
 namespace AgentGym.Agents;
 
 /// <summary>Everything an agent can be configured with; loadable from a JSON file (snake_case keys).</summary>
-public sealed record AgentSettings
+public sealed record AgentSettings : ICheckedSettings
 {
     public ModelOptions Model { get; init; } = new();
     public ChatAgentOptions Chat { get; init; } = new();
@@ -24,20 +23,19 @@ public sealed record AgentSettings
     /// <summary>wait_seconds for each run_status call of the scripted agents.</summary>
     public int RunWaitSeconds { get; init; } = 600;
 
+    public IEnumerable<ConfigProblem> Problems()
+    {
+        if (RunWaitSeconds <= 0) yield return new("run_wait_seconds", $"must be positive (got {RunWaitSeconds})");
+        foreach (var p in Model.Problems()) yield return p with { Field = "model." + p.Field };
+        foreach (var p in Chat.Problems()) yield return p with { Field = "chat." + p.Field };
+        foreach (var p in Scaffold.Problems()) yield return p with { Field = "scaffold." + p.Field };
+    }
+
     /// <summary>Reads a config file; relative paths in it (prompts_dir, model.api_key_file) are relative to the file.</summary>
     public static AgentSettings Load(string path)
     {
-        AgentSettings settings;
-        try
-        {
-            settings = JsonSerializer.Deserialize<AgentSettings>(File.ReadAllText(path), JsonDefaults.Options)
-                ?? throw new InvalidDataException($"{path}: the file holds null, not an agent configuration.");
-        }
-        catch (JsonException ex)
-        {
-            // The serializer's message may quote the offending value; an api_key must not end up in a terminal log.
-            throw new InvalidDataException($"{path}: not a valid agent configuration at {ex.Path ?? "(root)"}, line {ex.LineNumber + 1}.");
-        }
+        // Strict: an unknown key (max_turn for max_turns) or a bad value stops here, naming file, key and nearest name.
+        var settings = StrictJson.ReadFile<AgentSettings>(path);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         string? Rooted(string? p) => p is null || Path.IsPathRooted(p) ? p : Path.Combine(dir, p);
         return settings with
@@ -77,6 +75,8 @@ public static class GymAgents
     internal static IEpisodeAgent Create(string name, AgentSettings settings, TaskCatalog? tasks, ChatModelContext context, AgentChatClient? chat = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Problems().FirstOrDefault() is { Field: not null } problem)
+            throw new ArgumentException($"agent settings: {problem.Field}: {problem.Reason}");
         var prompts = new PromptLibrary(settings.PromptsDir);
         switch (name)
         {

@@ -25,6 +25,12 @@ public sealed record DockerSandboxOptions
     public bool RemoveLeftovers { get; init; } = true;
 
     public DockerRetryOptions Retry { get; init; } = new();
+
+    /// <summary>A run with no output line and no CPU time for this long is reported stalled (a paused container at once).</summary>
+    public TimeSpan StallAfter { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the engine is asked whether a run is paused and how much CPU time it has used.</summary>
+    public TimeSpan StallCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>Bounded retry of transient engine errors (connection resets, 5xx answers, socket I/O errors).</summary>

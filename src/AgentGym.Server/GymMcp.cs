@@ -12,6 +12,7 @@ public static class GymMcp
     public static async Task RunStdioAsync(GymOptions gym, string? defaultTaskId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(gym);
+        if (gym.Sandbox is { } sandbox) await sandbox.PrepareAsync(cancellationToken).ConfigureAwait(false);
         var tools = await ToolCatalog.LoadAsync(gym, defaultTaskId).ConfigureAwait(false);
         var session = new McpGymSession(gym, tools, new EnvironmentSlots(1), defaultTaskId);
         await using (session.ConfigureAwait(false))

@@ -27,6 +27,8 @@ public static class GymServer
     {
         ArgumentNullException.ThrowIfNull(options);
         StartupChecks.Validate(options);
+        // Leftovers of a killed server go now, not when its first run starts (their runs' limits hold regardless).
+        if (options.Gym.Sandbox is { } sandbox) await sandbox.PrepareAsync(cancellationToken).ConfigureAwait(false);
         var tools = await ToolCatalog.LoadAsync(options.Gym, options.DefaultTaskId).ConfigureAwait(false);
         var slots = new EnvironmentSlots(options.MaxEpisodes);
         var store = new EpisodeStore(options.Gym, slots, options.Gym.TimeProvider);

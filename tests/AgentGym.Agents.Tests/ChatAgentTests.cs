@@ -115,6 +115,22 @@ public sealed class ChatAgentTests
     }
 
     [Fact]
+    public async Task Max_retries_zero_means_one_attempt_not_a_crash_at_start_up()
+    {
+        await using var world = new AgentTestWorld();
+        world.Server.Error(503);
+        world.Server.ToolCalls(("submit", "{}"));
+        await using var env = world.CreateEnvironment();
+        var settings = world.Settings(m => m with { MaxRetries = 0 });
+
+        var ex = await Assert.ThrowsAsync<HttpOperationException>(() => world.Agent("sk", settings).RunAsync(env, Reset));
+
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ex.StatusCode);
+        Assert.Single(world.Server.Requests);
+        Assert.Empty(world.Retries);
+    }
+
+    [Fact]
     public async Task A_request_that_outlives_the_network_timeout_is_abandoned_and_retried()
     {
         await using var world = new AgentTestWorld();

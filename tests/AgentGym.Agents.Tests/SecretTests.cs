@@ -101,9 +101,16 @@ public sealed class SecretTests
             Assert.Equal(new Uri("https://res.openai.azure.com/openai/v1/"), OpenAIConnection.Endpoint(settings.Model));
 
             File.WriteAllText(path, """{ "model": { "api_key": "sk-secret-value", "temperature": "hot" } }""");
-            var error = Assert.Throws<InvalidDataException>(() => AgentSettings.Load(path));
+            var error = Assert.Throws<AgentGym.Core.Json.ConfigException>(() => AgentSettings.Load(path));
             Assert.DoesNotContain("sk-secret-value", error.Message, StringComparison.Ordinal);
-            Assert.Contains("temperature", error.Message, StringComparison.Ordinal);
+            Assert.Equal("model.temperature", error.Field);
+
+            // Strict reading names an unknown key next to a key, never the key's value.
+            File.WriteAllText(path, """{ "model": { "api_key": "sk-secret-value", "api_kee": "sk-secret-value" } }""");
+            var unknown = Assert.Throws<AgentGym.Core.Json.ConfigException>(() => AgentSettings.Load(path));
+            Assert.DoesNotContain("sk-secret-value", unknown.Message, StringComparison.Ordinal);
+            Assert.Equal("model.api_kee", unknown.Field);
+            Assert.Contains("did you mean 'api_key'?", unknown.Reason, StringComparison.Ordinal);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

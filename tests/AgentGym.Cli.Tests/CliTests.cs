@@ -56,6 +56,25 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Tasks_list_fails_on_a_manifest_with_a_misspelt_key_and_still_lists_the_good_one()
+    {
+        var typo = Path.Combine(_root, "tasks", "demo", "typo");
+        Directory.CreateDirectory(typo);
+        var text = File.ReadAllText(Path.Combine(_root, "tasks", "demo", "one", "task.json"))
+            .Replace("demo/one", "demo/typo", StringComparison.Ordinal)
+            .Replace("\"mode\": \"log\"", "\"mode\": \"log\", \"protectd\": [{\"file\": \"train.py\"}]", StringComparison.Ordinal)
+            .Replace("\"start\"]", "\"../one/start\"]", StringComparison.Ordinal)
+            .Replace("\"hints\": {\"L1\": \"hints/l1.txt\"},", "", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(typo, "task.json"), text);
+        var (code, stdout, stderr) = await CliRunner.RunAsync(_root, Env, "tasks", "list");
+        Assert.Equal(2, code);
+        Assert.Contains("demo/one", stdout);
+        Assert.DoesNotContain("demo/typo", stdout);
+        Assert.Contains("verification.protectd", stderr);
+        Assert.Contains("did you mean 'protected'?", stderr);
+    }
+
+    [Fact]
     public async Task Tasks_show_prints_the_manifest_and_an_unknown_id_fails_clearly()
     {
         var (code, stdout, _) = await CliRunner.RunAsync(_root, Env, "tasks", "show", "demo/one", "--json");

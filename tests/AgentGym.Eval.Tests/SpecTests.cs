@@ -149,3 +149,57 @@ public sealed class ExampleSpecTests
         ExperimentSpecs.Validate(spec, AgentGym.Core.Tasks.TaskCatalog.Load(Path.Combine(repo, "tasks")), buildAgents: false);
     }
 }
+
+/// <summary>Issue 13 item 6: specs and their inline settings refuse unknown and duplicate keys with the nearest name.</summary>
+public sealed class StrictSpecTests
+{
+    [Theory]
+    [InlineData("""{ "tasks": ["t"], "agents": [ { "kind": "sk", "settings": { "chat": { "max_turn": 2 } } } ] }""", "agents[0].settings.chat.max_turn", "did you mean 'max_turns'?")]
+    [InlineData("""{ "tasks": ["t"], "agents": [ { "kind": "sk", "settings": { "max_turns": 2 } } ] }""", "agents[0].settings.max_turns", "unknown key")]
+    [InlineData("""{ "tasks": ["t"], "agents": [ { "kind": "noop", "setings": {} } ] }""", "agents[0].setings", "did you mean 'settings'?")]
+    [InlineData("""{ "tasks": ["t"], "agents": [ { "kind": "noop" } ], "budgets": { "max_step": 2 } }""", "budgets.max_step", "did you mean 'max_steps'?")]
+    [InlineData("""{ "tasks": ["t"], "agent": [ { "kind": "noop" } ] }""", "agent", "did you mean 'agents'?")]
+    [InlineData("""{ "tasks": ["t"], "agents": [ { "kind": "noop" } ], "seeds": 1, "seeds": 3 }""", "seeds", "duplicate key")]
+    [InlineData("""{ "tasks": ["t"], "agents": [ { "kind": "sk", "settings": { "model": { "max_retries": -1 } } } ] }""", "agents[0].settings.model.max_retries", "must be from 0")]
+    [InlineData("""{ "tasks": ["t"], "scaffolds": ["aide"], "models": [ { "label": "a", "model": { "model": "m" }, "prise": {} } ] }""", "models[0].prise", "did you mean 'price'?")]
+    public void A_typo_in_a_spec_names_the_key_and_the_nearest_name(string json, string field, string reason)
+    {
+        var ex = Assert.Throws<ExperimentSpecException>(() => ExperimentSpecs.Parse(json, Path.GetTempPath()));
+        Assert.Equal(field, ex.Field);
+        Assert.Contains(reason, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_agent_config_file_with_a_typo_names_the_file_the_key_and_the_nearest_name()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "agentgym-strict-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var config = Path.Combine(dir, "agent.json");
+            File.WriteAllText(config, """{ "chat": { "max_turn": 2 } }""");
+            var ex = Assert.Throws<AgentGym.Core.Json.ConfigException>(() => AgentGym.Agents.AgentSettings.Load(config));
+            Assert.Equal(config, ex.File);
+            Assert.Equal("chat.max_turn", ex.Field);
+            Assert.Contains("did you mean 'max_turns'?", ex.Reason);
+
+            File.WriteAllText(config, """{ "model": { "max_retries": 0 } }""");
+            Assert.Equal(0, AgentGym.Agents.AgentSettings.Load(config).Model.MaxRetries);
+
+            File.WriteAllText(config, """{ "model": { "request_timeout_seconds": 0 } }""");
+            var zero = Assert.Throws<AgentGym.Core.Json.ConfigException>(() => AgentGym.Agents.AgentSettings.Load(config));
+            Assert.Equal("model.request_timeout_seconds", zero.Field);
+
+            var spec = Path.Combine(dir, "spec.json");
+            File.WriteAllText(config, """{ "chat": { "max_turns": 2 }, "chat": { "max_turns": 3 } }""");
+            File.WriteAllText(spec, """{ "tasks": ["t"], "agents": [ { "kind": "noop", "config": "agent.json" } ] }""");
+            var fromSpec = Assert.Throws<ExperimentSpecException>(() => ExperimentSpecs.Load(spec));
+            Assert.Equal("agents[0].config", fromSpec.Field);
+            Assert.Contains("agent.json: chat: duplicate key", fromSpec.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

@@ -48,7 +48,8 @@ public sealed class ContainerSpecTests
         Assert.Equal("/workspace", spec.WorkingDir);
         Assert.Equal(ContainerSpec.HolderUser, spec.User);
         Assert.Equal(["sleep"], spec.Entrypoint);
-        Assert.Equal([(10 * 60 + 15 * 60).ToString(System.Globalization.CultureInfo.InvariantCulture)], spec.Cmd);
+        // The holder is only the backstop before the command starts (RunContainer arms the tight deadline): limit + 5 min.
+        Assert.Equal([(10 * 60 + 5 * 60).ToString(System.Globalization.CultureInfo.InvariantCulture)], spec.Cmd);
         Assert.Equal("1", spec.Labels!["agentgym"]);
         Assert.Equal("ep 1/x", spec.Labels!["agentgym.episode"]);
         Assert.Equal("run-3", spec.Labels!["agentgym.run"]);
@@ -88,16 +89,27 @@ public sealed class ContainerSpecTests
         Assert.False(ContainerSpec.IsLeftover(null, "agentgym", "me", Alive));
         var filter = ContainerSpec.OwnedFilter("agentgym");
         Assert.True(filter["label"]["agentgym=1"]);
-        Assert.True(DockerSandbox.IsProcessAlive(System.Environment.ProcessId));
+        Assert.True(LeftoverSweeper.IsProcessAlive(System.Environment.ProcessId));
     }
 
     [Fact]
     public void Oom_kills_are_read_from_either_cgroup_version()
     {
-        Assert.Equal(1, DockerSandbox.OomKills("oom_kill_disable 0\nunder_oom 0\noom_kill 1\n"));
-        Assert.Equal(2, DockerSandbox.OomKills("low 0\nhigh 0\nmax 5\noom 2\noom_kill 2\noom_group_kill 0\n"));
-        Assert.Equal(0, DockerSandbox.OomKills("oom_kill 0\n"));
-        Assert.Equal(0, DockerSandbox.OomKills("cat: /sys/fs/cgroup/memory.events: No such file or directory"));
+        Assert.Equal(1, CgroupEvents.CountOomKills("oom_kill_disable 0\nunder_oom 0\noom_kill 1\n"));
+        Assert.Equal(2, CgroupEvents.CountOomKills("low 0\nhigh 0\nmax 5\noom 2\noom_kill 2\noom_group_kill 0\n"));
+        Assert.Equal(0, CgroupEvents.CountOomKills("oom_kill 0\n"));
+        Assert.Equal(0, CgroupEvents.CountOomKills("cat: /sys/fs/cgroup/memory.events: No such file or directory"));
+    }
+
+    [Fact]
+    public void Refused_forks_are_read_from_pids_events_and_never_from_memory_events_max()
+    {
+        // memory.events has a "max" line of its own (the memory limit was reached): it must not count as pids.
+        var v2 = "low 0\nhigh 0\nmax 5\noom 0\noom_kill 0\n--agentgym-pids--\nmax 3\n";
+        Assert.Equal(new CgroupEvents(0, 3), CgroupEvents.Parse(v2));
+        var v1 = "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n--agentgym-pids--\nmax 0\n";
+        Assert.Equal(new CgroupEvents(2, 0), CgroupEvents.Parse(v1));
+        Assert.Equal(new CgroupEvents(0, 0), CgroupEvents.Parse(""));
     }
 }
 

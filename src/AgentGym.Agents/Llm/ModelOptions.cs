@@ -59,6 +59,18 @@ public sealed record ModelOptions
     /// <summary>Upper bound of one wait between attempts, including a server's Retry-After.</summary>
     public int MaxRetryDelaySeconds { get; init; } = 120;
 
+    /// <summary>Range checks made when the settings are read (see StrictJson), not when the client first uses them.</summary>
+    public IEnumerable<AgentGym.Core.Json.ConfigProblem> Problems()
+    {
+        if (string.IsNullOrWhiteSpace(Model)) yield return new("model", "must not be empty");
+        if (Temperature is { } t && (!double.IsFinite(t) || t < 0 || t > 2)) yield return new("temperature", $"must be between 0 and 2 (got {t})");
+        if (MaxOutputTokens is <= 0) yield return new("max_output_tokens", $"must be positive (got {MaxOutputTokens})");
+        if (RequestTimeoutSeconds <= 0) yield return new("request_timeout_seconds", $"must be positive (got {RequestTimeoutSeconds})");
+        if (MaxRetries is < 0 or > 100) yield return new("max_retries", $"must be from 0 (no retries) to 100 (got {MaxRetries})");
+        if (MaxRetryDelaySeconds < 0) yield return new("max_retry_delay_seconds", $"must not be negative (got {MaxRetryDelaySeconds})");
+        if (Endpoint is { IsAbsoluteUri: false }) yield return new("endpoint", "must be an absolute URL, e.g. http://localhost:8000/v1");
+    }
+
     /// <summary>What may be recorded about the model: everything but the key (and the endpoint's user info and query).</summary>
     public System.Text.Json.Nodes.JsonObject Describe() => new()
     {

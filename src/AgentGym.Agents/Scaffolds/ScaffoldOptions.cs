@@ -77,4 +77,23 @@ public sealed record ScaffoldOptions
 
     /// <summary>Overrides the preset of the chosen kind.</summary>
     public ScaffoldParameters? Parameters { get; init; }
+
+    /// <summary>Range checks made when the settings are read.</summary>
+    public IEnumerable<AgentGym.Core.Json.ConfigProblem> Problems()
+    {
+        if (MaxNodes < 1) yield return new("max_nodes", $"must be at least 1 (got {MaxNodes})");
+        if (MaxEditAttempts < 1) yield return new("max_edit_attempts", $"must be at least 1 (got {MaxEditAttempts})");
+        if (MaxProposals is < 1) yield return new("max_proposals", $"must be at least 1 (got {MaxProposals})");
+        if (RunWaitSeconds <= 0) yield return new("run_wait_seconds", $"must be positive (got {RunWaitSeconds})");
+        if (LogTailLines < 0) yield return new("log_tail_lines", $"must not be negative (got {LogTailLines})");
+        if (MaxCodeChars < 1000) yield return new("max_code_chars", $"must be at least 1000 (got {MaxCodeChars})");
+        if (ReserveSteps < 0) yield return new("reserve_steps", $"must not be negative (got {ReserveSteps})");
+        if (Parameters is { } p)
+        {
+            if (p.Roots < 1) yield return new("parameters.roots", $"must be at least 1 (got {p.Roots})");
+            if (p.Branching < 0) yield return new("parameters.branching", $"must not be negative (got {p.Branching})");
+            if (p.DebugProbability is < 0 or > 1 || double.IsNaN(p.DebugProbability)) yield return new("parameters.debug_probability", $"must be between 0 and 1 (got {p.DebugProbability})");
+            if (p.MaxDebugDepth < 0) yield return new("parameters.max_debug_depth", $"must not be negative (got {p.MaxDebugDepth})");
+        }
+    }
 }

@@ -151,4 +151,13 @@ public sealed record ChatAgentOptions
 
     /// <summary>Characters kept of a shortened tool result.</summary>
     public int ElidedObservationChars { get; init; } = 600;
+
+    /// <summary>Range checks made when the settings are read.</summary>
+    public IEnumerable<AgentGym.Core.Json.ConfigProblem> Problems()
+    {
+        if (MaxTurns < 1) yield return new("max_turns", $"must be at least 1 (got {MaxTurns})");
+        if (MaxIdleTurns < 1) yield return new("max_idle_turns", $"must be at least 1 (got {MaxIdleTurns})");
+        if (KeepFullObservations < 0) yield return new("keep_full_observations", $"must not be negative (got {KeepFullObservations})");
+        if (ElidedObservationChars < 0) yield return new("elided_observation_chars", $"must not be negative (got {ElidedObservationChars})");
+    }
 }

@@ -57,7 +57,7 @@ internal static class EpisodeCommand
                 judge = judgeOptions.Build(parse);
                 if (judge is not null) _ = Agents.Review.SubmissionReviewers.Create(judge);
             }
-            catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or InvalidDataException or InvalidOperationException or DirectoryNotFoundException)
+            catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or InvalidDataException or ConfigException or InvalidOperationException or DirectoryNotFoundException)
             {
                 Console.Error.WriteLine($"error: {ex.Message}");
                 return 1;

@@ -22,6 +22,7 @@ internal sealed class RunManager : IAsyncDisposable
     private readonly string _episodeId;
     private readonly RunOptions _options;
     private readonly TimeProvider _time;
+    private readonly OutputQuota _episodeOutputs;
 
     public RunManager(ISandbox? sandbox, string episodeDirectory, string episodeId, RunOptions options, TimeProvider time)
     {
@@ -30,6 +31,7 @@ internal sealed class RunManager : IAsyncDisposable
         _episodeId = episodeId;
         _options = options;
         _time = time;
+        _episodeOutputs = new OutputQuota(options.MaxOutputBytesPerEpisode);
     }
 
     public int Count { get { lock (_gate) return _runs.Count; } }
@@ -60,8 +62,13 @@ internal sealed class RunManager : IAsyncDisposable
         if (_sandbox is null)
             throw new ToolFailure("No sandbox is configured for this environment, so training runs are unavailable.");
         TrainingRun run;
+        long outputBudget;
         lock (_gate)
         {
+            var inFlight = _runs.Where(r => !r.Completion.IsCompleted).Select(r => r.Id).ToList();
+            if (inFlight.Count >= _options.MaxRunsInFlight)
+                throw new ToolFailure($"{inFlight.Count} runs are already in flight ({string.Join(", ", inFlight)}); this episode may run at most {_options.MaxRunsInFlight} at once. Wait for one with run_status (wait_seconds) or stop one with cancel_run, then start again.");
+            outputBudget = ReserveOutputs();
             var number = _runs.Count + 1;
             var id = "run-" + number.ToString(CultureInfo.InvariantCulture);
             run = new TrainingRun(id, number, Path.Combine(_runsDirectory, id), _options, _time);
@@ -82,12 +89,41 @@ internal sealed class RunManager : IAsyncDisposable
             Image = launch.Image,
             Limits = launch.Limits,
             TimeLimit = timeLimit,
+            MaxOutputBytes = outputBudget,
         };
-        run.Completion = Task.Run(() => ExecuteAsync(run, request));
+        run.Completion = Task.Run(() => ExecuteAsync(run, request, outputBudget));
         return run;
     }
 
-    private async Task<SandboxRunResult> ExecuteAsync(TrainingRun run, SandboxRunRequest request)
+    /// <summary>The run's share of $AGENTGYM_OUTPUT_DIR: the per-run cap, or less when the episode's or the process's budget is nearly spent.</summary>
+    private long ReserveOutputs()
+    {
+        var fromEpisode = _episodeOutputs.Reserve(_options.MaxOutputBytesPerRun);
+        var granted = _options.TotalOutputs.Reserve(fromEpisode);
+        _episodeOutputs.Release(fromEpisode - granted);
+        return granted;
+    }
+
+    /// <summary>Keeps what the run's outputs hold on the host; gives the rest of its reservation back.</summary>
+    private void SettleOutputs(TrainingRun run, long reserved)
+    {
+        long kept;
+        try
+        {
+            kept = Directory.Exists(run.OutputDirectory)
+                ? new DirectoryInfo(run.OutputDirectory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length)
+                : 0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            kept = reserved;
+        }
+        var unused = Math.Max(0, reserved - kept);
+        _episodeOutputs.Release(unused);
+        _options.TotalOutputs.Release(unused);
+    }
+
+    private async Task<SandboxRunResult> ExecuteAsync(TrainingRun run, SandboxRunRequest request, long outputBudget)
     {
         SandboxRunResult result;
         try
@@ -104,6 +140,7 @@ internal sealed class RunManager : IAsyncDisposable
             var now = _time.GetTimestamp();
             result = new SandboxRunResult(RunOutcome.SandboxError, null, $"the sandbox failed: {ex.Message}", _time.GetElapsedTime(run.StartTimestamp, now), run.StartTimestamp, now);
         }
+        SettleOutputs(run, outputBudget);
         run.Complete(result);
         run.WriteSummary();
         run.CloseFiles();
@@ -176,7 +213,10 @@ internal static class RunSummary
             ["state"] = JsonNamingPolicy.SnakeCaseLower.ConvertName(run.State.ToString()),
             ["exit_code"] = run.Result?.ExitCode,
             ["reason"] = run.Reason,
+            ["limits_met"] = new JsonArray((run.Result?.LimitsMet ?? []).Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
             ["elapsed_s"] = Math.Round(run.Elapsed.TotalSeconds, 3),
+            ["stalled"] = run.IsStalled,
+            ["stalled_s"] = Math.Round(run.StalledTime.TotalSeconds, 3),
             ["last_step"] = metrics.LastOrDefault()?.Step,
             ["total_steps"] = metrics.LastOrDefault()?.TotalSteps,
             ["last_val_loss"] = metrics.LastOrDefault(m => m.HasValLoss)?.ValLoss,

@@ -27,6 +27,8 @@ internal sealed class TrainingRun : ISandboxOutput
     private long _summaryWrittenAt;
     private readonly Lock _summaryGate = new();
     private static readonly TimeSpan SummaryInterval = TimeSpan.FromSeconds(1);
+    private long? _stalledSince;
+    private TimeSpan _stalledBefore;
 
     public TrainingRun(string id, int number, string directory, RunOptions options, TimeProvider time)
     {
@@ -59,7 +61,37 @@ internal sealed class TrainingRun : ISandboxOutput
         _ => (RunState)(int)Result.Outcome + 1,
     };
 
-    public TimeSpan Elapsed => Result?.WallTime ?? _time.GetElapsedTime(StartTimestamp);
+    /// <summary>Time the run has made progress: wall time less the stalls (a paused container is not training).</summary>
+    public TimeSpan Elapsed => Result is { } r ? r.WallTime - r.StalledTime : _time.GetElapsedTime(StartTimestamp) - StalledTime;
+
+    /// <summary>True while a stall reported by the sandbox goes on.</summary>
+    public bool IsStalled { get { lock (_gate) return Result is null && _stalledSince is not null; } }
+
+    /// <summary>Summed stalls: the sandbox's figure once the run ended, else those reported so far (one going on counts up to now).</summary>
+    public TimeSpan StalledTime
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (Result is { } r) return r.StalledTime;
+                return _stalledBefore + (_stalledSince is { } since ? _time.GetElapsedTime(since) : TimeSpan.Zero);
+            }
+        }
+    }
+
+    public void OnStall(SandboxStall stall)
+    {
+        lock (_gate)
+        {
+            if (stall.Stalled) _stalledSince ??= stall.HostTimestamp;
+            else if (_stalledSince is { } since)
+            {
+                _stalledBefore += _time.GetElapsedTime(since, stall.HostTimestamp);
+                _stalledSince = null;
+            }
+        }
+    }
 
     public double HostMs(long timestamp) => _time.GetElapsedTime(StartTimestamp, timestamp).TotalMilliseconds;
 

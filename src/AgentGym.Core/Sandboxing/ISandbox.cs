@@ -15,10 +15,19 @@ public interface ISandbox
     /// (the result then says Cancelled).
     /// </summary>
     Task<SandboxRunResult> RunAsync(SandboxRunRequest request, ISandboxOutput output, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called once when a long-lived host (the server, an eval) starts, before any run: removes what earlier processes
+    /// that crashed or were killed left behind (Docker: their containers). The default does nothing.
+    /// </summary>
+    Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>Receives output lines as they arrive; called from the sandbox's reader, one line at a time.</summary>
 public interface ISandboxOutput
 {
     void OnLine(SandboxLine line);
+
+    /// <summary>The run stopped making progress (no output and no CPU time, or its container paused), or resumed.</summary>
+    void OnStall(SandboxStall stall) { }
 }

@@ -23,6 +23,12 @@ public sealed record SandboxRunRequest
     public SandboxLimits Limits { get; init; } = new();
     public required TimeSpan TimeLimit { get; init; }
 
+    /// <summary>
+    /// Bytes of /outputs copied to the host at most; files beyond are dropped, named in the result's reason, and the
+    /// result's LimitsMet holds "outputs". Null: no cap.
+    /// </summary>
+    public long? MaxOutputBytes { get; init; }
+
     /// <summary>When set, files the run leaves in /workspace are copied back here (plain files only).</summary>
     public string? WorkspaceResultDirectory { get; init; }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using AgentGym.Core.Json;
 
@@ -41,18 +40,16 @@ internal static partial class TaskLoader
         TaskManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<TaskManifest>(File.ReadAllText(file), JsonDefaults.Options);
+            manifest = StrictJson.Read<TaskManifest>(File.ReadAllText(file), display);
         }
-        catch (JsonException ex)
+        catch (ConfigException ex)
         {
-            return (null, [Describe(display, ex)]);
+            return (null, [new TaskLoadError(display, ex.Field, ex.Reason)]);
         }
         catch (IOException ex)
         {
             return (null, [new TaskLoadError(display, "(file)", ex.Message)]);
         }
-        if (manifest is null) return (null, [new TaskLoadError(display, "(root)", "the file holds null, not a task object")]);
-
         manifest = manifest with { Directory = Path.GetDirectoryName(Path.GetFullPath(file))! };
         var errors = Validate(manifest, display, tasksRoot);
         return (errors.Count == 0 ? manifest : null, errors);
@@ -110,55 +107,8 @@ internal static partial class TaskLoader
         return errors;
     }
 
-    private static TaskLoadError Describe(string display, JsonException ex)
-    {
-        var path = ex.Path is null or "$" ? "(root)" : ex.Path.TrimStart('$', '.');
-        var message = ex.Message;
-        var missing = MissingPattern().Match(message);
-        if (missing.Success)
-        {
-            var names = QuotedPattern().Matches(missing.Groups[1].Value).Select(m => m.Groups[1].Value).ToList();
-            var prefix = path == "(root)" ? "" : path + ".";
-            return new TaskLoadError(display, string.Join(", ", names.Select(n => prefix + n)), "required field is missing");
-        }
-        var conversion = ConversionPattern().Match(message);
-        if (conversion.Success)
-            return new TaskLoadError(display, path, $"wrong type: expected {FriendlyType(conversion.Groups[1].Value)}");
-        if (ex.LineNumber is not null)
-            return new TaskLoadError(display, path, $"invalid JSON at line {ex.LineNumber + 1}, position {ex.BytePositionInLine + 1}: {FirstSentence(message)}");
-        return new TaskLoadError(display, path, FirstSentence(message));
-    }
-
-    private static string FriendlyType(string clrType) => clrType switch
-    {
-        _ when clrType.Contains("Double", StringComparison.Ordinal) || clrType.Contains("Single", StringComparison.Ordinal) => "a number",
-        _ when clrType.Contains("Int", StringComparison.Ordinal) => "an integer",
-        _ when clrType.Contains("String", StringComparison.Ordinal) && clrType.Contains("Dictionary", StringComparison.Ordinal) => "an object of strings",
-        _ when clrType.Contains("IReadOnlyList", StringComparison.Ordinal) || clrType.Contains("List", StringComparison.Ordinal) => "an array",
-        "System.String" => "a string",
-        "System.Boolean" => "true or false",
-        _ when clrType == typeof(Review.ReviewAction).FullName => "\"report\" or \"zero\"",
-        _ when clrType.StartsWith("AgentGym.", StringComparison.Ordinal) => "an object",
-        _ => clrType,
-    };
-
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(". ", StringComparison.Ordinal);
-        return cut < 0 ? message : message[..(cut + 1)];
-    }
-
     private static string Relative(string root, string file) => Path.GetRelativePath(Path.GetDirectoryName(root) ?? root, file);
 
     [GeneratedRegex(@"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)+$")]
     private static partial Regex IdPattern();
-
-    [GeneratedRegex(@"missing required properties including: (.*)$")]
-    private static partial Regex MissingPattern();
-
-    [GeneratedRegex(@"'([^']+)'")]
-    private static partial Regex QuotedPattern();
-
-    [GeneratedRegex(@"could not be converted to ([^.\s]+(?:\.[^.\s]+)*?)\.(?:\s|$)")]
-    private static partial Regex ConversionPattern();
 }

@@ -76,6 +76,8 @@ public static class Evaluations
         var cells = await CellRows.SyncAsync(store, spec, cancellationToken).ConfigureAwait(false);
         var invocation = await CellRows.StartInvocationAsync(store, spec, time, cancellationToken).ConfigureAwait(false);
         var todo = cells.Where(c => c.Status != "done").ToList();
+        // Containers of an eval that was killed go now, before the first cell, not when its first run starts.
+        if (options.Sandbox is { } sandbox) await sandbox.PrepareAsync(cancellationToken).ConfigureAwait(false);
         var alreadyDone = cells.Count - todo.Count;
 
         var view = ProgressView.Create(options.Progress, options.Output ?? Console.Out, time);

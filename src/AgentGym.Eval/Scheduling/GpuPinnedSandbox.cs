@@ -10,6 +10,8 @@ internal sealed class GpuPinnedSandbox(ISandbox inner, IReadOnlyList<string> gpu
 {
     public string Name => inner.Name;
 
+    public Task PrepareAsync(CancellationToken cancellationToken) => inner.PrepareAsync(cancellationToken);
+
     public Task<SandboxRunResult> RunAsync(SandboxRunRequest request, ISandboxOutput output, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);

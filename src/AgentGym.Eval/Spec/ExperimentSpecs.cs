@@ -13,7 +13,8 @@ namespace AgentGym.Eval.Spec;
 /// <summary>Reads and checks experiment specs. Every refusal names the field, e.g. "agents[2].kind: unknown agent 'aider'".</summary>
 public static class ExperimentSpecs
 {
-    private static readonly HashSet<string> TopLevel = ["name", "tasks", "hints", "agents", "scaffolds", "models", "seeds", "budgets", "concurrency", "scoring"];
+    private static readonly string[] TopLevel = ["name", "tasks", "hints", "agents", "scaffolds", "models", "seeds", "budgets", "concurrency", "scoring"];
+    private static readonly string[] AgentKeys = ["label", "kind", "config", "settings", "price"];
 
     /// <summary>Reads a spec file; relative paths in it (agent config files) are relative to the file.</summary>
     public static ExperimentSpec Load(string path)
@@ -27,15 +28,14 @@ public static class ExperimentSpecs
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }) as JsonObject
+            root = StrictJson.ParseNode(json, "spec") as JsonObject
                 ?? throw new ExperimentSpecException("(root)", "the spec must be a JSON object");
         }
-        catch (JsonException ex)
+        catch (ConfigException ex)
         {
-            throw new ExperimentSpecException("(root)", $"not valid JSON (line {ex.LineNumber + 1}): {ex.Message}");
+            throw new ExperimentSpecException(ex.Field, ex.Reason);
         }
-        foreach (var (key, _) in root)
-            if (!TopLevel.Contains(key)) throw new ExperimentSpecException(key, $"unknown field; expected one of {string.Join(", ", TopLevel)}");
+        CheckKeys(root, "", TopLevel);
 
         var name = OptionalString(root, "name") ?? "experiment";
         if (name.Trim().Length == 0) throw new ExperimentSpecException("name", "must not be empty");
@@ -66,6 +66,7 @@ public static class ExperimentSpecs
             {
                 var field = $"models[{m}]";
                 var model = models[m] as JsonObject ?? throw new ExperimentSpecException(field, "must be an object with label and model");
+                CheckKeys(model, field, ["label", "model", "price"]);
                 var label = OptionalString(model, "label", field) ?? throw new ExperimentSpecException($"{field}.label", "is required");
                 for (var s = 0; s < scaffolds.Count; s++)
                 {
@@ -142,7 +143,7 @@ public static class ExperimentSpecs
             {
                 _ = GymAgents.Create(agent.Kind, agent.Settings, catalog);
             }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidDataException or FileNotFoundException)
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidDataException or ConfigException or FileNotFoundException)
             {
                 throw new ExperimentSpecException($"agents[{i}] ({agent.Label})", ex.Message);
             }
@@ -153,9 +154,7 @@ public static class ExperimentSpecs
     private static AgentSpec ParseAgent(JsonNode? node, string field, string baseDirectory)
     {
         var o = node as JsonObject ?? throw new ExperimentSpecException(field, "must be an object with at least a kind");
-        foreach (var (key, _) in o)
-            if (key is not ("label" or "kind" or "config" or "settings" or "price"))
-                throw new ExperimentSpecException($"{field}.{key}", "unknown field; expected label, kind, config, settings or price");
+        CheckKeys(o, field, AgentKeys);
         var kind = OptionalString(o, "kind", field) ?? throw new ExperimentSpecException($"{field}.kind", $"is required ({string.Join(", ", GymAgents.Names)})");
         if (!GymAgents.Names.Contains(kind))
             throw new ExperimentSpecException($"{field}.kind", $"unknown agent '{kind}'; use one of {string.Join(", ", GymAgents.Names)}");
@@ -169,7 +168,7 @@ public static class ExperimentSpecs
         {
             settings = configPath is null ? new AgentSettings() : AgentSettings.Load(Path.IsPathRooted(configPath) ? configPath : Path.Combine(baseDirectory, configPath));
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or InvalidDataException or ConfigException or UnauthorizedAccessException)
         {
             throw new ExperimentSpecException($"{field}.config", ex.Message);
         }
@@ -182,12 +181,12 @@ public static class ExperimentSpecs
             NormalizeProvider(merged, field);
             try
             {
-                settings = merged.Deserialize<AgentSettings>(JsonDefaults.Options) ?? new AgentSettings();
+                // Strict like a config file: "chat": {"max_turn": 2} is refused with "did you mean 'max_turns'?".
+                settings = StrictJson.Read<AgentSettings>(merged, $"{field}.settings");
             }
-            catch (JsonException ex)
+            catch (ConfigException ex)
             {
-                // The serializer's message may quote an api_key; name the path only.
-                throw new ExperimentSpecException($"{field}.settings{(ex.Path is { Length: > 1 } p ? p[1..] : "")}", "not a valid value here");
+                throw new ExperimentSpecException($"{field}.settings.{ex.Field}", ex.Reason);
             }
             if (settings.PromptsDir is { } prompts && !Path.IsPathRooted(prompts))
                 settings = settings with { PromptsDir = Path.Combine(baseDirectory, prompts) };
@@ -200,6 +199,7 @@ public static class ExperimentSpecs
         if (o["price"] is { } priceNode)
         {
             var p = priceNode as JsonObject ?? throw new ExperimentSpecException($"{field}.price", "must be an object (input_per_million, output_per_million, cached_input_per_million)");
+            CheckKeys(p, $"{field}.price", ["input_per_million", "output_per_million", "cached_input_per_million"]);
             var input = Number(p, "input_per_million", $"{field}.price") ?? throw new ExperimentSpecException($"{field}.price.input_per_million", "is required");
             var output = Number(p, "output_per_million", $"{field}.price") ?? throw new ExperimentSpecException($"{field}.price.output_per_million", "is required");
             var cached = Number(p, "cached_input_per_million", $"{field}.price") ?? input;
@@ -253,9 +253,7 @@ public static class ExperimentSpecs
     {
         if (node is null) return new EpisodeBudgets();
         var o = node as JsonObject ?? throw new ExperimentSpecException("budgets", "must be an object (max_steps, wall_clock_seconds, max_training_runs, sandbox_seconds)");
-        foreach (var (key, _) in o)
-            if (key is not ("max_steps" or "wall_clock_seconds" or "max_training_runs" or "sandbox_seconds"))
-                throw new ExperimentSpecException($"budgets.{key}", "unknown field; expected max_steps, wall_clock_seconds, max_training_runs or sandbox_seconds");
+        CheckKeys(o, "budgets", ["max_steps", "wall_clock_seconds", "max_training_runs", "sandbox_seconds"]);
         int? PositiveInt(string key)
         {
             var n = Number(o, key, "budgets");
@@ -280,9 +278,7 @@ public static class ExperimentSpecs
     {
         if (node is null) return new ConcurrencySpec();
         var o = node as JsonObject ?? throw new ExperimentSpecException("concurrency", "must be an object (max_cells, cpus, gpus)");
-        foreach (var (key, _) in o)
-            if (key is not ("max_cells" or "cpus" or "gpus"))
-                throw new ExperimentSpecException($"concurrency.{key}", "unknown field; expected max_cells, cpus or gpus");
+        CheckKeys(o, "concurrency", ["max_cells", "cpus", "gpus"]);
         var maxCells = Number(o, "max_cells", "concurrency") ?? 1;
         if (maxCells < 1 || maxCells != Math.Floor(maxCells) || maxCells > 1024) throw new ExperimentSpecException("concurrency.max_cells", "must be an integer from 1 to 1024");
         var cpus = Number(o, "cpus", "concurrency");
@@ -317,9 +313,7 @@ public static class ExperimentSpecs
     {
         if (node is null) return new ScoringSpec();
         var o = node as JsonObject ?? throw new ExperimentSpecException("scoring", "must be an object (pairs, reward, verifier_image, judge)");
-        foreach (var (key, _) in o)
-            if (key is not ("pairs" or "reward" or "verifier_image" or "judge"))
-                throw new ExperimentSpecException($"scoring.{key}", "unknown field; expected pairs, reward, verifier_image or judge" + (key == "repeats" ? " (repeats is now pairs)" : ""));
+        CheckKeys(o, "scoring", ["pairs", "reward", "verifier_image", "judge"]);
         var pairs = Number(o, "pairs", "scoring");
         if (pairs is { } r && (r < 1 || r != Math.Floor(r) || r > 100)) throw new ExperimentSpecException("scoring.pairs", "must be an integer from 1 to 100");
         var reward = OptionalString(o, "reward", "scoring");
@@ -335,6 +329,19 @@ public static class ExperimentSpecs
             VerifierImage = OptionalString(o, "verifier_image", "scoring"),
             Judge = o["judge"] is { } judge ? JudgeSpecs.Parse(judge, baseDirectory) : null,
         };
+    }
+
+    /// <summary>Unknown keys through the one strict reader's wording: "did you mean 'max_steps'?".</summary>
+    private static void CheckKeys(JsonObject o, string field, IReadOnlyCollection<string> allowed)
+    {
+        try
+        {
+            StrictJson.CheckKeys(o, "spec", field, allowed);
+        }
+        catch (ConfigException ex)
+        {
+            throw new ExperimentSpecException(ex.Field, ex.Reason);
+        }
     }
 
     private static List<string> StringList(JsonObject o, string key, bool required)

@@ -3,7 +3,11 @@ using System.Formats.Tar;
 namespace AgentGym.Sandbox.Archives;
 
 /// <summary>What came out of a tar stream: the plain files written and the entries refused.</summary>
-internal sealed record ExtractReport(int Files, long Bytes, IReadOnlyList<string> Dropped);
+/// <param name="OverCap">Regular files not extracted because they would have taken the total past the byte cap.</param>
+internal sealed record ExtractReport(int Files, long Bytes, IReadOnlyList<string> Dropped)
+{
+    public IReadOnlyList<string> OverCap { get; init; } = [];
+}
 
 /// <summary>
 /// Moves workspace trees in and out of sandboxes as tar streams. Only directories and regular files travel: a symlink,
@@ -71,11 +75,16 @@ internal static class WorkspaceArchive
     /// devices, FIFOs, absolute names and names with '..' are dropped and listed in the report. An existing symlink at or
     /// above a target is never followed: such entries are dropped too.
     /// </summary>
-    public static async Task<ExtractReport> ExtractAsync(Stream tar, string destination, CancellationToken cancellationToken)
+    public static Task<ExtractReport> ExtractAsync(Stream tar, string destination, CancellationToken cancellationToken) =>
+        ExtractAsync(tar, destination, long.MaxValue, cancellationToken);
+
+    /// <summary>As above, keeping at most <paramref name="maxBytes"/> of file data: a file that would pass it is skipped and listed in OverCap.</summary>
+    public static async Task<ExtractReport> ExtractAsync(Stream tar, string destination, long maxBytes, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(destination);
         var root = Path.GetFullPath(destination);
         var dropped = new List<string>();
+        var overCap = new List<string>();
         int files = 0;
         long bytes = 0;
         var reader = new TarReader(tar, leaveOpen: true);
@@ -97,6 +106,7 @@ internal static class WorkspaceArchive
                     case TarEntryType.RegularFile:
                     case TarEntryType.V7RegularFile:
                     case TarEntryType.ContiguousFile:
+                        if (entry.Length > maxBytes - bytes) { overCap.Add(relative); continue; }
                         if (!TryPrepare(root, relative, isDirectory: false, out var target)) { dropped.Add(entry.Name); continue; }
                         var output = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true);
                         await using (output.ConfigureAwait(false))
@@ -114,7 +124,7 @@ internal static class WorkspaceArchive
                 }
             }
         }
-        return new ExtractReport(files, bytes, dropped);
+        return new ExtractReport(files, bytes, dropped) { OverCap = overCap };
     }
 
     private static bool IsRootName(string name) => name is "." or "./" or "/" or "";

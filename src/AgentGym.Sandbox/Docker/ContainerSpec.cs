@@ -20,8 +20,12 @@ internal static class ContainerSpec
     public const string OutputsPath = "/outputs";
     public const string DataPath = "/data";
 
-    /// <summary>The holder outlives the time limit by this much, then ends on its own: a dead-man switch for a host that died mid-run.</summary>
-    public static readonly TimeSpan HolderGrace = TimeSpan.FromMinutes(15);
+    /// <summary>
+    /// The holder outlives the time limit by this much, then ends on its own: the backstop for a host that dies before
+    /// the command starts (copying the workspace in). Once the command starts, <see cref="RunContainer.ArmDeadlineAsync"/>
+    /// ends the container at the limit plus a few seconds; this grace then only bounds copying /outputs out.
+    /// </summary>
+    public static readonly TimeSpan HolderGrace = TimeSpan.FromMinutes(5);
 
     /// <summary>Upper bound on the holder's sleep, so an absurd time limit cannot overflow it.</summary>
     public static readonly TimeSpan MaxHolderLifetime = TimeSpan.FromDays(7);

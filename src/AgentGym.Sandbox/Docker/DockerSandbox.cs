@@ -17,7 +17,6 @@ namespace AgentGym.Sandbox.Docker;
 /// </summary>
 internal sealed class DockerSandbox : ISandbox, IDisposable
 {
-    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CopyOutTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan SoftKillTimeout = TimeSpan.FromSeconds(5);
@@ -26,16 +25,16 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
     private readonly TimeProvider _time;
     private readonly DockerEngine _engine;
     private readonly ImageResolver _images;
-    private readonly SemaphoreSlim _sweepGate = new(1, 1);
+    private readonly LeftoverSweeper _leftovers;
     private readonly int _ownerPid = System.Environment.ProcessId;
     private readonly string _ownerHost = System.Environment.MachineName;
-    private bool _swept;
 
     public DockerSandbox(DockerSandboxOptions options, TimeProvider time)
     {
         _options = options;
         _time = time;
         _engine = new DockerEngine(options, time);
+        _leftovers = new LeftoverSweeper(_engine, options);
         _images = new ImageResolver(ImageExistsAsync, options.RepositoryRoot ?? SandboxImageRecipes.FindRepositoryRoot());
     }
 
@@ -51,26 +50,20 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
         ArgumentNullException.ThrowIfNull(output);
         var sink = new SerializedOutput(output);
         var begin = _time.GetTimestamp();
-        string? containerId = null;
+        RunContainer? container = null;
         try
         {
             if (request.Command.Count == 0) throw new SandboxSetupException("the request has no command to run");
-            await SweepLeftoversOnceAsync(cancellationToken).ConfigureAwait(false);
+            await _leftovers.SweepOnceAsync(cancellationToken).ConfigureAwait(false);
             var image = await ResolveImageAsync(request.Image, cancellationToken).ConfigureAwait(false);
             var labels = ContainerSpec.Labels(_options.LabelPrefix, request, _ownerPid, _ownerHost);
             var spec = ContainerSpec.Build(request, image, _options, labels);
-            var created = await _engine.CallAsync(ct => Client.Containers.CreateContainerAsync(spec, ct), cancellationToken).ConfigureAwait(false);
-            containerId = created.ID;
-            var id = containerId;
-            await _engine.CallAsync(ct => Client.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct), cancellationToken).ConfigureAwait(false);
-            await CopyInAsync(id, request.WorkspaceDirectory, cancellationToken).ConfigureAwait(false);
+            container = await RunContainer.StartAsync(_engine, _time, spec, cancellationToken).ConfigureAwait(false);
+            await CopyInAsync(container, request.WorkspaceDirectory, cancellationToken).ConfigureAwait(false);
 
-            var (result, containerAlive) = await ExecuteCommandAsync(id, request, sink, cancellationToken).ConfigureAwait(false);
+            var (result, containerAlive) = await ExecuteCommandAsync(container, request, sink, cancellationToken).ConfigureAwait(false);
             if (containerAlive && result.Outcome is RunOutcome.Succeeded or RunOutcome.Failed or RunOutcome.OutOfMemory or RunOutcome.TimedOut)
-            {
-                var copyProblem = await CopyResultsOutAsync(id, request, sink, cancellationToken).ConfigureAwait(false);
-                if (copyProblem is not null) result = result with { Reason = result.Reason + "; " + copyProblem };
-            }
+                result = await CopyResultsOutAsync(container, request, sink, result, cancellationToken).ConfigureAwait(false);
             return result;
         }
         catch (SandboxSetupException ex)
@@ -92,7 +85,7 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
         }
         finally
         {
-            if (containerId is not null) await RemoveContainerAsync(containerId).ConfigureAwait(false);
+            if (container is not null) await container.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -119,9 +112,9 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
     }
 
     /// <summary>Streams the workspace (directories and regular files only) into `tar -x` running as the run's user.</summary>
-    private async Task CopyInAsync(string containerId, string workspace, CancellationToken cancellationToken)
+    private static async Task CopyInAsync(RunContainer container, string workspace, CancellationToken cancellationToken)
     {
-        var (exitCode, stderr) = await ExecAsync(containerId, ["tar", "-x", "-f", "-", "-C", ContainerSpec.WorkspacePath, "--no-same-owner"],
+        var (exitCode, stderr) = await container.ExecAsync(["tar", "-x", "-f", "-", "-C", ContainerSpec.WorkspacePath, "--no-same-owner"],
             stdin: async stream =>
             {
                 var target = new ExecStdinStream(stream);
@@ -136,7 +129,7 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
     /// Runs the training command and waits for it, the time limit or cancellation, whichever comes first. ContainerAlive
     /// says whether /outputs can still be read (false after a hard kill of the container).
     /// </summary>
-    private async Task<(SandboxRunResult Result, bool ContainerAlive)> ExecuteCommandAsync(string containerId, SandboxRunRequest request, SerializedOutput sink, CancellationToken cancellationToken)
+    private async Task<(SandboxRunResult Result, bool ContainerAlive)> ExecuteCommandAsync(RunContainer container, SandboxRunRequest request, SerializedOutput sink, CancellationToken cancellationToken)
     {
         var create = new ContainerExecCreateParameters
         {
@@ -147,13 +140,16 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
             AttachStdout = true,
             AttachStderr = true,
         };
-        var exec = await _engine.CallAsync(ct => Client.Exec.CreateContainerExecAsync(containerId, create, ct), cancellationToken).ConfigureAwait(false);
+        var exec = await _engine.CallAsync(ct => Client.Exec.CreateContainerExecAsync(container.Id, create, ct), cancellationToken).ConfigureAwait(false);
+        await container.ArmDeadlineAsync(request.TimeLimit, cancellationToken).ConfigureAwait(false);
 
         // Not retried: a second start would run the command twice.
         var start = _time.GetTimestamp();
         using var stream = await Client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), cancellationToken).ConfigureAwait(false);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var pump = PumpAsync(stream, sink, stop.Token);
+        var watch = new StallWatch(sink, _engine, container.Id, _options, _time);
+        var watching = watch.RunAsync(stop.Token);
+        var pump = PumpAsync(stream, watch, stop.Token);
         var limit = Task.Delay(request.TimeLimit, _time, stop.Token);
         // On the linked token, so the registration ends with the run; a cancelled stop also ends `limit`, hence the IsCancellationRequested checks below.
         var cancelled = Task.Delay(Timeout.InfiniteTimeSpan, stop.Token);
@@ -167,31 +163,36 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
                 sink.OnLine(new SandboxLine(OutputStream.Harness, $"[sandbox] time limit of {Format(request.TimeLimit)} reached; killing the run", end));
             // On a time limit, kill only the run's processes so that what it wrote to /outputs can still be copied out;
             // if that does not end the command promptly (or on cancellation, where speed matters), kill the container.
-            var alive = timedOut && await TryKillRunProcessesAsync(containerId, pump).ConfigureAwait(false);
+            var alive = timedOut && await container.KeepAsync(CancellationToken.None).ConfigureAwait(false) && await TryKillRunProcessesAsync(container, pump).ConfigureAwait(false);
             if (!alive)
             {
-                await KillContainerAsync(containerId).ConfigureAwait(false);
+                await container.KillAsync().ConfigureAwait(false);
                 await DrainAsync(pump, stop).ConfigureAwait(false);
             }
             await stop.CancelAsync().ConfigureAwait(false);
             end = _time.GetTimestamp();
-            return timedOut
-                ? (new SandboxRunResult(RunOutcome.TimedOut, null, $"killed after the time limit of {Format(request.TimeLimit)}", _time.GetElapsedTime(start, end), start, end), alive)
-                : (new SandboxRunResult(RunOutcome.Cancelled, null, "cancelled; the run was killed", _time.GetElapsedTime(start, end), start, end), false);
+            var killed = timedOut
+                ? new SandboxRunResult(RunOutcome.TimedOut, null, $"killed after the time limit of {Format(request.TimeLimit)}", _time.GetElapsedTime(start, end), start, end) { LimitsMet = [RunLimits.Time] }
+                : new SandboxRunResult(RunOutcome.Cancelled, null, "cancelled; the run was killed", _time.GetElapsedTime(start, end), start, end);
+            return (await watch.SettleAsync(watching, killed).ConfigureAwait(false), alive);
         }
 
         await stop.CancelAsync().ConfigureAwait(false);
         await pump.ConfigureAwait(false);
-        var exitCode = await ExitCodeAsync(exec.ID, cancellationToken).ConfigureAwait(false);
+        var exitCode = await container.ExitCodeAsync(exec.ID, cancellationToken).ConfigureAwait(false);
         var wall = _time.GetElapsedTime(start, end);
-        if (exitCode == 0) return (new SandboxRunResult(RunOutcome.Succeeded, 0, "exited with code 0", wall, start, end), true);
-        if (exitCode is null || exitCode == 137)
-        {
-            if (await WasOomKilledAsync(containerId, cancellationToken).ConfigureAwait(false))
-                return (new SandboxRunResult(RunOutcome.OutOfMemory, (int?)exitCode, $"killed by the kernel: out of memory (limit {request.Limits.MemoryMb} MB)", wall, start, end), true);
-        }
+        var events = await CgroupEvents.ReadAsync(container, cancellationToken).ConfigureAwait(false);
+        var result = WithLimitEvents(Classify(exitCode, events, request, wall, start, end), events, request);
+        return (await watch.SettleAsync(watching, result).ConfigureAwait(false), true);
+    }
+
+    private static SandboxRunResult Classify(long? exitCode, CgroupEvents events, SandboxRunRequest request, TimeSpan wall, long start, long end)
+    {
+        if (exitCode == 0) return new SandboxRunResult(RunOutcome.Succeeded, 0, "exited with code 0", wall, start, end);
+        if ((exitCode is null || exitCode == 137) && events.OomKills > 0)
+            return new SandboxRunResult(RunOutcome.OutOfMemory, (int?)exitCode, $"killed by the kernel: out of memory (limit {request.Limits.MemoryMb} MB)", wall, start, end) { LimitsMet = [RunLimits.Memory] };
         if (exitCode is null)
-            return (new SandboxRunResult(RunOutcome.Failed, null, "the container ended before the command reported an exit code", wall, start, end), true);
+            return new SandboxRunResult(RunOutcome.Failed, null, "the container ended before the command reported an exit code", wall, start, end);
         var reason = exitCode switch
         {
             126 => "exited with code 126 (command not executable)",
@@ -199,7 +200,17 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
             > 128 and < 160 => $"exited with code {exitCode} (killed by signal {exitCode - 128})",
             _ => $"exited with code {exitCode}",
         };
-        return (new SandboxRunResult(RunOutcome.Failed, (int)exitCode, reason, wall, start, end), true);
+        return new SandboxRunResult(RunOutcome.Failed, (int)exitCode, reason, wall, start, end);
+    }
+
+    /// <summary>A limit the kernel enforced says so even when the command exited 0: forks refused, a process OOM-killed.</summary>
+    private static SandboxRunResult WithLimitEvents(SandboxRunResult result, CgroupEvents events, SandboxRunRequest request)
+    {
+        if (events.PidsRefused > 0)
+            result = RunLimits.With(result, RunLimits.Pids, $"met the process limit ({request.Limits.Pids} processes): {events.PidsRefused} forks were refused");
+        if (events.OomKills > 0 && !result.LimitsMet.Contains(RunLimits.Memory))
+            result = RunLimits.With(result, RunLimits.Memory, $"met the memory limit ({request.Limits.MemoryMb} MB): the kernel killed {events.OomKills} process(es)");
+        return result;
     }
 
     /// <summary>
@@ -207,14 +218,14 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
     /// times to catch forks in flight; true when the command's stream then ends. False when the helper cannot even start
     /// (e.g. a fork bomb holds every pid) or the stream stays open: the caller then kills the container.
     /// </summary>
-    private async Task<bool> TryKillRunProcessesAsync(string containerId, Task pump)
+    private async Task<bool> TryKillRunProcessesAsync(RunContainer container, Task pump)
     {
         using var timeout = new CancellationTokenSource(SoftKillTimeout);
         try
         {
             for (var round = 0; round < 3; round++)
             {
-                var (code, _) = await ExecAsync(containerId, ["sh", "-c", "kill -KILL -1"], stdin: null, stdout: null, timeout.Token).ConfigureAwait(false);
+                var (code, _) = await container.ExecAsync(["sh", "-c", "kill -KILL -1"], stdin: null, stdout: null, timeout.Token).ConfigureAwait(false);
                 // 0: something was killed; 1: nothing left to signal. Anything else: the helper itself failed.
                 if (code is not (0 or 1)) return false;
                 if (code == 1) break;
@@ -232,7 +243,7 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
     /// Reads the multiplexed output, stamping every line of a chunk with the chunk's arrival time. Memory stays bounded:
     /// one read buffer plus at most one cut-off line per stream.
     /// </summary>
-    private async Task PumpAsync(MultiplexedStream stream, SerializedOutput sink, CancellationToken cancellationToken)
+    private async Task PumpAsync(MultiplexedStream stream, ISandboxOutput sink, CancellationToken cancellationToken)
     {
         // Yield first so that the caller starts its timers before any line is delivered.
         await Task.Yield();
@@ -269,96 +280,46 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
         await stop.CancelAsync().ConfigureAwait(false);
     }
 
-    private async Task<long?> ExitCodeAsync(string execId, CancellationToken cancellationToken)
-    {
-        // The stream can end a moment before the engine records the exit; ask a few times.
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            var inspect = await _engine.CallAsync(ct => Client.Exec.InspectContainerExecAsync(execId, ct), cancellationToken).ConfigureAwait(false);
-            if (!inspect.Running) return inspect.ExitCode;
-            await Task.Delay(TimeSpan.FromMilliseconds(100), _time, cancellationToken).ConfigureAwait(false);
-        }
-        return null;
-    }
-
     /// <summary>
-    /// The kernel's OOM kill counter of the container's memory cgroup (v2 memory.events or v1 memory.oom_control).
-    /// State.OOMKilled alone is not enough: engines set it only when the container's main process dies, and here the
-    /// command is an exec.
+    /// Copies /outputs (at most request.MaxOutputBytes of it) and /workspace when asked out through `tar -c`; the
+    /// result's reason gains a note on anything refused or failed, and LimitsMet "outputs" when the cap cut files.
     /// </summary>
-    private async Task<bool> WasOomKilledAsync(string containerId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var inspect = await _engine.CallAsync(ct => Client.Containers.InspectContainerAsync(containerId, ct), cancellationToken).ConfigureAwait(false);
-            if (inspect.State?.OOMKilled == true) return true;
-            if (inspect.State?.Running != true) return false;
-            var sink = new MemoryStream();
-            await ExecAsync(containerId, ["cat", "/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"],
-                stdin: null, stdout: sink, cancellationToken).ConfigureAwait(false);
-            return OomKills(Encoding.UTF8.GetString(sink.ToArray())) > 0;
-        }
-        catch (DockerApiException)
-        {
-            return false;
-        }
-    }
-
-    internal static long OomKills(string cgroupText)
-    {
-        long total = 0;
-        foreach (var line in cgroupText.Split('\n'))
-        {
-            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 2 && parts[0] == "oom_kill" && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n)) total += n;
-        }
-        return total;
-    }
-
-    /// <summary>Copies /outputs (and /workspace when asked) out through `tar -c`; returns a note on anything refused or failed.</summary>
-    private async Task<string?> CopyResultsOutAsync(string containerId, SandboxRunRequest request, SerializedOutput sink, CancellationToken cancellationToken)
+    private async Task<SandboxRunResult> CopyResultsOutAsync(RunContainer container, SandboxRunRequest request, SerializedOutput sink, SandboxRunResult result, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(CopyOutTimeout);
-        var notes = new List<string>();
-        var targets = new List<(string From, string To)> { (ContainerSpec.OutputsPath, request.OutputDirectory) };
-        if (request.WorkspaceResultDirectory is { } back) targets.Add((ContainerSpec.WorkspacePath, back));
-        foreach (var (from, to) in targets)
+        var targets = new List<(string From, string To, long MaxBytes)> { (ContainerSpec.OutputsPath, request.OutputDirectory, request.MaxOutputBytes ?? long.MaxValue) };
+        if (request.WorkspaceResultDirectory is { } back) targets.Add((ContainerSpec.WorkspacePath, back, long.MaxValue));
+        foreach (var (from, to, maxBytes) in targets)
         {
             try
             {
-                var report = await CopyOutAsync(containerId, from, to, timeout.Token).ConfigureAwait(false);
-                if (report.Dropped.Count > 0)
-                {
-                    var list = string.Join(", ", report.Dropped.Take(10)) + (report.Dropped.Count > 10 ? $" and {report.Dropped.Count - 10} more" : "");
-                    var note = $"{report.Dropped.Count} entries in {from} were not plain files and were dropped: {list}";
-                    sink.OnLine(new SandboxLine(OutputStream.Harness, "[sandbox] " + note, _time.GetTimestamp()));
-                    notes.Add(note);
-                }
+                var report = await CopyOutAsync(container, from, to, maxBytes, timeout.Token).ConfigureAwait(false);
+                result = OutputNotes.Apply(result, report, from, maxBytes, line => sink.OnLine(new SandboxLine(OutputStream.Harness, line, _time.GetTimestamp())));
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 var note = $"copying {from} out failed: {ex.Message}";
                 sink.OnLine(new SandboxLine(OutputStream.Harness, "[sandbox] " + note, _time.GetTimestamp()));
-                notes.Add(note);
+                result = result with { Reason = result.Reason + "; " + note };
             }
         }
-        return notes.Count == 0 ? null : string.Join("; ", notes);
+        return result;
     }
 
-    private async Task<ExtractReport> CopyOutAsync(string containerId, string from, string to, CancellationToken cancellationToken)
+    private static async Task<ExtractReport> CopyOutAsync(RunContainer container, string from, string to, long maxBytes, CancellationToken cancellationToken)
     {
         // tar's output goes through a pipe into the extractor, so a large /outputs never sits in memory whole.
         var pipe = new Pipe();
         var writer = pipe.Writer.AsStream();
-        var exec = ExecAsync(containerId, ["tar", "-c", "-f", "-", "--hard-dereference", "-C", from, "."], stdin: null, stdout: writer, cancellationToken);
+        var exec = container.ExecAsync(["tar", "-c", "-f", "-", "--hard-dereference", "-C", from, "."], stdin: null, stdout: writer, cancellationToken);
         var complete = exec.ContinueWith(t => pipe.Writer.CompleteAsync(t.Exception?.GetBaseException()).AsTask(), CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
         ExtractReport report;
         var reader = pipe.Reader.AsStream();
         try
         {
-            report = await WorkspaceArchive.ExtractAsync(reader, to, cancellationToken).ConfigureAwait(false);
+            report = await WorkspaceArchive.ExtractAsync(reader, to, maxBytes, cancellationToken).ConfigureAwait(false);
             await reader.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -372,113 +333,8 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
         return report;
     }
 
-    /// <summary>Runs a helper command as the run's user; stdin is written then closed, stdout copied to the sink.</summary>
-    private async Task<(long ExitCode, string Stderr)> ExecAsync(string containerId, IList<string> command, Func<MultiplexedStream, Task>? stdin, Stream? stdout, CancellationToken cancellationToken)
-    {
-        var create = new ContainerExecCreateParameters
-        {
-            Cmd = command,
-            User = ContainerSpec.RunUser,
-            WorkingDir = "/",
-            AttachStdin = stdin is not null,
-            AttachStdout = true,
-            AttachStderr = true,
-        };
-        var exec = await _engine.CallAsync(ct => Client.Exec.CreateContainerExecAsync(containerId, create, ct), cancellationToken).ConfigureAwait(false);
-        var stderr = new MemoryStream();
-        using (var stream = await Client.Exec.StartContainerExecAsync(exec.ID, new ContainerExecStartParameters(), cancellationToken).ConfigureAwait(false))
-        {
-            var output = stream.CopyOutputToAsync(Stream.Null, stdout ?? Stream.Null, new BoundedStream(stderr, 16 * 1024), cancellationToken);
-            if (stdin is not null)
-            {
-                try
-                {
-                    await stdin(stream).ConfigureAwait(false);
-                }
-                finally
-                {
-                    stream.CloseWrite();
-                }
-            }
-            await output.ConfigureAwait(false);
-        }
-        var code = await ExitCodeAsync(exec.ID, cancellationToken).ConfigureAwait(false);
-        return (code ?? -1, Encoding.UTF8.GetString(stderr.ToArray()));
-    }
-
-    private async Task KillContainerAsync(string containerId)
-    {
-        using var timeout = new CancellationTokenSource(CleanupTimeout);
-        try
-        {
-            await _engine.CallAsync(ct => Client.Containers.KillContainerAsync(containerId, new ContainerKillParameters { Signal = "KILL" }, ct), timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is DockerApiException or SandboxSetupException or OperationCanceledException or HttpRequestException or IOException)
-        {
-            // Already stopped (409/404) or the engine is gone; removal with force follows either way.
-        }
-    }
-
-    private async Task RemoveContainerAsync(string containerId)
-    {
-        // Not the run's token: a cancelled run must still leave no container behind.
-        using var timeout = new CancellationTokenSource(CleanupTimeout);
-        try
-        {
-            await _engine.CallAsync(ct => Client.Containers.RemoveContainerAsync(containerId, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct), timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is DockerApiException or SandboxSetupException or OperationCanceledException or HttpRequestException or IOException)
-        {
-            // Left behind: the next sandbox in a later process removes it (owner-pid label), and the holder ends by itself.
-        }
-    }
-
-    /// <summary>Removes containers that earlier processes on this host created and never removed (they crashed or were killed).</summary>
-    internal async Task SweepLeftoversOnceAsync(CancellationToken cancellationToken)
-    {
-        if (_swept || !_options.RemoveLeftovers) return;
-        await _sweepGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_swept) return;
-            IList<ContainerListResponse> containers;
-            try
-            {
-                containers = await _engine.CallAsync(ct => Client.Containers.ListContainersAsync(
-                    new ContainersListParameters { All = true, Filters = ContainerSpec.OwnedFilter(_options.LabelPrefix) }, ct), cancellationToken).ConfigureAwait(false);
-            }
-            catch (DockerApiException)
-            {
-                // Housekeeping only: an engine that will not list containers must not stop the run itself.
-                _swept = true;
-                return;
-            }
-            foreach (var container in containers)
-            {
-                if (ContainerSpec.IsLeftover(container.Labels, _options.LabelPrefix, _ownerHost, IsProcessAlive))
-                    await RemoveContainerAsync(container.ID).ConfigureAwait(false);
-            }
-            _swept = true;
-        }
-        finally
-        {
-            _sweepGate.Release();
-        }
-    }
-
-    internal static bool IsProcessAlive(int pid)
-    {
-        if (OperatingSystem.IsLinux()) return Directory.Exists("/proc/" + pid.ToString(CultureInfo.InvariantCulture));
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
+    /// <summary>At server or eval start: leftovers of killed processes go now, not when the first run starts.</summary>
+    public Task PrepareAsync(CancellationToken cancellationToken) => _leftovers.SweepOnceAsync(cancellationToken);
 
     private static string Format(TimeSpan span) => span.TotalSeconds < 120
         ? span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " s"
@@ -493,26 +349,6 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
     public void Dispose()
     {
         _engine.Dispose();
-        _sweepGate.Dispose();
-    }
-}
-
-/// <summary>Keeps the first bytes written and discards the rest (helper commands' stderr, for error messages).</summary>
-internal sealed class BoundedStream(Stream inner, long limit) : Stream
-{
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => inner.Length;
-    public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count)
-    {
-        var room = (int)Math.Max(0, Math.Min(count, limit - inner.Length));
-        if (room > 0) inner.Write(buffer, offset, room);
+        _leftovers.Dispose();
     }
 }

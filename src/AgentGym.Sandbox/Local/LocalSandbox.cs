@@ -40,11 +40,9 @@ internal sealed partial class LocalSandbox(LocalSandboxOptions options, TimeProv
             var result = await ExecuteAsync(request, folders, sink, cancellationToken).ConfigureAwait(false);
             if (result.Outcome is RunOutcome.Succeeded or RunOutcome.Failed)
             {
-                var notes = new List<string>();
-                await CopyBackAsync(folders.Outputs, request.OutputDirectory, "/outputs", sink, notes, cancellationToken).ConfigureAwait(false);
+                result = await CopyBackAsync(folders.Outputs, request.OutputDirectory, "/outputs", request.MaxOutputBytes ?? long.MaxValue, sink, result, cancellationToken).ConfigureAwait(false);
                 if (request.WorkspaceResultDirectory is { } back)
-                    await CopyBackAsync(folders.Workspace, back, "/workspace", sink, notes, cancellationToken).ConfigureAwait(false);
-                if (notes.Count > 0) result = result with { Reason = result.Reason + "; " + string.Join("; ", notes) };
+                    result = await CopyBackAsync(folders.Workspace, back, "/workspace", long.MaxValue, sink, result, cancellationToken).ConfigureAwait(false);
             }
             return result;
         }
@@ -190,7 +188,10 @@ internal sealed partial class LocalSandbox(LocalSandboxOptions options, TimeProv
 
     private static string Rewrite(string value, Folders folders) => Rewrite(value, folders.Workspace, folders.Outputs, folders.Data);
 
-    private static async Task CopyTreeAsync(string from, string to, CancellationToken cancellationToken)
+    private static Task<ExtractReport> CopyTreeAsync(string from, string to, CancellationToken cancellationToken) =>
+        CopyTreeAsync(from, to, long.MaxValue, cancellationToken);
+
+    private static async Task<ExtractReport> CopyTreeAsync(string from, string to, long maxBytes, CancellationToken cancellationToken)
     {
         // Same filter as the Docker path: the tar writer skips symlinks and keeps only directories and regular files.
         var pipe = new System.IO.Pipelines.Pipe();
@@ -208,23 +209,21 @@ internal sealed partial class LocalSandbox(LocalSandboxOptions options, TimeProv
                 throw;
             }
         }, cancellationToken);
-        await WorkspaceArchive.ExtractAsync(pipe.Reader.AsStream(), to, cancellationToken).ConfigureAwait(false);
+        var report = await WorkspaceArchive.ExtractAsync(pipe.Reader.AsStream(), to, maxBytes, cancellationToken).ConfigureAwait(false);
         await pipe.Reader.CompleteAsync().ConfigureAwait(false);
         await write.ConfigureAwait(false);
+        return report;
     }
 
-    private async Task CopyBackAsync(string from, string to, string label, SerializedOutput sink, List<string> notes, CancellationToken cancellationToken)
+    private async Task<SandboxRunResult> CopyBackAsync(string from, string to, string label, long maxBytes, SerializedOutput sink, SandboxRunResult result, CancellationToken cancellationToken)
     {
-        var dropped = new List<string>();
+        var links = new List<string>();
         Directory.CreateDirectory(to);
-        CollectLinks(new DirectoryInfo(from), "", dropped);
-        await CopyTreeAsync(from, to, cancellationToken).ConfigureAwait(false);
-        if (dropped.Count > 0)
-        {
-            var note = $"{dropped.Count} entries in {label} were not plain files and were dropped: {string.Join(", ", dropped.Take(10))}";
-            sink.OnLine(new SandboxLine(OutputStream.Harness, "[sandbox] " + note, time.GetTimestamp()));
-            notes.Add(note);
-        }
+        CollectLinks(new DirectoryInfo(from), "", links);
+        var report = await CopyTreeAsync(from, to, maxBytes, cancellationToken).ConfigureAwait(false);
+        // The archive writer skips links silently; name them like the Docker backend's extractor does.
+        report = report with { Dropped = [.. links, .. report.Dropped] };
+        return OutputNotes.Apply(result, report, label, maxBytes, line => sink.OnLine(new SandboxLine(OutputStream.Harness, line, time.GetTimestamp())));
     }
 
     private static void CollectLinks(DirectoryInfo directory, string prefix, List<string> links)

@@ -37,7 +37,8 @@ internal sealed class RunStatusTool : Tool<RunStatusArgs>
         var metrics = run.Metrics();
         var sb = new StringBuilder();
         var state = run.State.ToString();
-        sb.Append(CultureInfo.InvariantCulture, $"{run.Id}: {state}, elapsed {run.Elapsed.TotalSeconds:F1} s");
+        sb.Append(CultureInfo.InvariantCulture, $"{run.Id}: {state}{(run.IsStalled ? " but STALLED (no output and no CPU time, or paused)" : "")}, elapsed {run.Elapsed.TotalSeconds:F1} s");
+        if (run.StalledTime >= TimeSpan.FromSeconds(1)) sb.Append(CultureInfo.InvariantCulture, $" (not counting {run.StalledTime.TotalSeconds:F1} s stalled)");
         if (run.Result is { } r) sb.Append(CultureInfo.InvariantCulture, $", {ReasonWithExitCode(r with { Reason = run.Reason! })}");
         else if (run.Divergence is { } d) sb.Append(CultureInfo.InvariantCulture, $"; diverged: {TrainingRun.DescribeDivergence(d)}");
         sb.Append('\n');
