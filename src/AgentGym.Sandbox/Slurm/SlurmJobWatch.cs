@@ -48,6 +48,7 @@ internal sealed class SlurmJobWatch(SlurmCommands slurm, SlurmSandboxOptions opt
             if (end is not null)
             {
                 if (end.Kind == "cancelled" && cancelledAt is null) state = await QueryAsync(CancellationToken.None).ConfigureAwait(false) ?? state;
+                if (cancelledAt is not null) await WaitUntilGoneAsync(cancelledAt.Value).ConfigureAwait(false);
                 return Finish(end, cancelledAt is not null, state);
             }
             if (failure is not null)
@@ -93,6 +94,16 @@ internal sealed class SlurmJobWatch(SlurmCommands slurm, SlurmSandboxOptions opt
                 }
             }
             await Task.Delay(options.OutputPollInterval, time, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>After scancel, the job lingers in COMPLETING while Slurm reaps it; a cancelled run returns once it left the queue.</summary>
+    private async Task WaitUntilGoneAsync(long cancelledAt)
+    {
+        while (time.GetElapsedTime(cancelledAt) < CancelWait)
+        {
+            if (await QueryAsync(CancellationToken.None).ConfigureAwait(false) is not { IsActive: true }) return;
+            await Task.Delay(TimeSpan.FromMilliseconds(500), time, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
