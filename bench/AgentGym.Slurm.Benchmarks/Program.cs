@@ -3,7 +3,8 @@
 // Each round runs the same training script (it trains for --seconds of wall time on the node) through both backends,
 // alternating so that load drifts hit both, and prints side by side: the latency from the call that run_training makes
 // (ISandbox.RunAsync) to the first output line reaching the gym, the host's wall time of the whole call, the command's
-// own wall time, and the overhead (call minus the script's own duration). Needs a cluster (scripts/ensure-slurm.sh) and
+// own wall time (the Slurm side measures it on the node), what the backend adds around the command (call minus
+// command: container start, queue, copies, polling), and the call's difference to the Docker backend's. Needs a cluster (scripts/ensure-slurm.sh) and
 // the agentgym-cpu image. A benchmark, not a test: the figures depend on the host, the cluster and their load.
 using System.Diagnostics;
 using System.Globalization;
@@ -53,7 +54,7 @@ try
             var m = await MeasureAsync(sandbox, $"{name}-{round}");
             results[name].Add(m);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"round {round}: {name,-7} {m.Outcome,-9} first line {m.First,6:0.00} s  call {m.Call,7:0.00} s  command {m.Command,7:0.00} s  overhead {m.Call - seconds,6:0.00} s"));
+                $"round {round}: {name,-7} {m.Outcome,-9} first line {m.First,6:0.00} s  call {m.Call,7:0.00} s  command {m.Command,7:0.00} s  around the command {m.Call - m.Command,6:0.00} s"));
         }
     }
 }
@@ -65,11 +66,12 @@ finally
 
 Console.WriteLine();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"medians over {rounds} rounds, {seconds} s script, {Environment.ProcessorCount} CPUs, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}:"));
-Console.WriteLine("| backend | run_training -> first line | call wall | command wall (node) | overhead (call - script) |");
-Console.WriteLine("|---|---|---|---|---|");
+Console.WriteLine("| backend | run_training -> first line | call wall | command wall | around the command (call - command) | call vs Docker backend |");
+Console.WriteLine("|---|---|---|---|---|---|");
+var dockerCall = Median(results["docker"], m => m.Call);
 foreach (var (name, list) in results)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {(name == "slurm" ? "Slurm (docker runtime)" : "Docker backend")} | {Median(list, m => m.First):0.00} s | {Median(list, m => m.Call):0.00} s | {Median(list, m => m.Command):0.00} s | {Median(list, m => m.Call) - seconds:0.00} s |"));
+        $"| {(name == "slurm" ? "Slurm (docker runtime)" : "Docker backend")} | {Median(list, m => m.First):0.00} s | {Median(list, m => m.Call):0.00} s | {Median(list, m => m.Command):0.00} s | {Median(list, m => m.Call - m.Command):0.00} s | {Median(list, m => m.Call) - dockerCall:+0.00;-0.00;0.00} s |"));
 return 0;
 
 async Task<Measure> MeasureAsync(ISandbox sandbox, string run)

@@ -57,6 +57,7 @@ internal sealed class SlurmJobWatch(SlurmCommands slurm, SlurmSandboxOptions opt
             if (cancellationToken.IsCancellationRequested && cancelledAt is null)
             {
                 cancelledAt = time.GetTimestamp();
+                nextPoll = cancelledAt.Value;
                 await slurm.RunAsync("scancel", [jobId.ToString(CultureInfo.InvariantCulture)], CancellationToken.None).ConfigureAwait(false);
                 sink.OnLine(Harness($"[slurm] cancelling job {jobId} (scancel)"));
             }
@@ -64,9 +65,10 @@ internal sealed class SlurmJobWatch(SlurmCommands slurm, SlurmSandboxOptions opt
             if (cancelledAt is { } c && time.GetElapsedTime(c, now) > CancelWait)
                 return Cancelled(begin, "cancelled; job did not report its end within 30 s of scancel");
 
-            if (now >= nextPoll || (cancelledAt is not null && state?.IsFinished != true))
+            if (now >= nextPoll)
             {
-                nextPoll = now + Ticks(options.StatePollInterval);
+                // After a cancel, look more often: the run returns as soon as Slurm has ended the job.
+                nextPoll = now + Ticks(cancelledAt is null ? options.StatePollInterval : TimeSpan.FromMilliseconds(500));
                 state = await QueryAsync(CancellationToken.None).ConfigureAwait(false) ?? state;
                 if (state is { IsPending: true } pending)
                 {

@@ -52,7 +52,9 @@ internal sealed class SlurmSandbox : ISandbox
             await File.WriteAllTextAsync(Path.Combine(runDirectory, SlurmJobScript.ScriptFile), script, cancellationToken).ConfigureAwait(false);
 
             var arguments = SlurmJobScript.SbatchArguments(request, _options, jobName, SlurmLeftovers.Comment(_options), runDirectory);
-            var submitted = await _slurm.RunAsync("sbatch", arguments, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            // Not cancellable: a job sbatch has queued must be known by id, so that a cancel reaches it with scancel.
+            var submitted = await _slurm.RunAsync("sbatch", arguments, CancellationToken.None).ConfigureAwait(false);
             if (!submitted.Ok || SlurmCommands.ParseJobId(submitted.Stdout) is not { } jobId)
                 return Error(begin, $"sbatch refused the job: {submitted.Message} ({Describe(request)})");
             sink.OnLine(Harness($"[slurm] job {jobId} submitted ({Describe(request)}); waiting for a node"));
