@@ -7,11 +7,12 @@ namespace AgentGym.Server.Episodes;
 /// One episode of the HTTP API: its own environment (so episodes share nothing but the host), a one-step-at-a-time
 /// gate that refuses instead of queueing, and the counters the read endpoint reports.
 /// </summary>
-internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo info, IDisposable slot, DateTimeOffset createdAt)
+internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo info, IDisposable slot, DateTimeOffset createdAt, VerificationFeed verification)
 {
     private readonly Lock _gate = new();
 
-    // Never disposed on purpose: SSE streams and in-flight steps link to its token, and a CancellationTokenSource
+    // Cancelled when the episode is closed, which ends its steps in flight (telemetry streams end with the runs).
+    // Never disposed on purpose: in-flight steps link to its token, and a CancellationTokenSource
     // without a timer holds nothing that needs releasing.
     private readonly CancellationTokenSource _closing = new();
     private TaskCompletionSource? _stepDone;
@@ -26,9 +27,15 @@ internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo inf
     public EpisodeInfo Info => info;
     public IGymEnvironment Environment => environment;
 
+<<<<<<< HEAD
+    /// <summary>What the episode's verification reports while submit runs.</summary>
+    public VerificationFeed Verification => verification;
+
     /// <summary>Cancelled when the episode is closed, which ends its steps and telemetry streams.</summary>
     public CancellationToken Closing => _closing.Token;
 
+=======
+>>>>>>> selfcontained
     public enum StepStatus { Done, Busy, Closed }
 
     public async Task<(StepStatus Status, StepResult? Result)> StepAsync(ToolCall call, TimeProvider time, CancellationToken cancellationToken)

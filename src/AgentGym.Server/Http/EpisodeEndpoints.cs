@@ -110,10 +110,26 @@ internal static class EpisodeEndpoints
             {
                 return Problems.NotFound($"Episode {id} has no run '{runId}'; run ids come from run_training (run-1, run-2, ...).");
             }
+            // Not cut when the episode closes: closing cancels its runs, and each run then ends its stream with its own
+            // end event (state "cancelled"), so a client always learns how the run ended.
+            try
+            {
+                await RunEventStream.WriteAsync(context, events, options.StreamHeartbeat, time, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away: the stream just ends.
+            }
+            return Results.Empty;
+        }));
+
+        v1.MapGet("/episodes/{id}/verification/events", (string id, HttpContext context) => Guard(async () =>
+        {
+            if (store.Find(id) is not { } episode) return UnknownEpisode(id);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, episode.Closing);
             try
             {
-                await RunEventStream.WriteAsync(context, events, options.StreamHeartbeat, time, linked.Token).ConfigureAwait(false);
+                await VerificationEventStream.WriteAsync(context, episode.Verification, options.StreamHeartbeat, time, linked.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (linked.IsCancellationRequested)
             {
