@@ -27,15 +27,12 @@ internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo inf
     public EpisodeInfo Info => info;
     public IGymEnvironment Environment => environment;
 
-<<<<<<< HEAD
     /// <summary>What the episode's verification reports while submit runs.</summary>
     public VerificationFeed Verification => verification;
 
-    /// <summary>Cancelled when the episode is closed, which ends its steps and telemetry streams.</summary>
+    /// <summary>Cancelled when the episode is closed, which ends its steps and its verification stream.</summary>
     public CancellationToken Closing => _closing.Token;
 
-=======
->>>>>>> selfcontained
     public enum StepStatus { Done, Busy, Closed }
 
     public async Task<(StepStatus Status, StepResult? Result)> StepAsync(ToolCall call, TimeProvider time, CancellationToken cancellationToken)

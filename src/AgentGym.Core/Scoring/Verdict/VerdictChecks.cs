@@ -22,13 +22,16 @@ public sealed record VerdictChecks
     public TargetCheck? Target { get; init; }
     public required RewardSummary Reward { get; init; }
 
+    /// <summary>The optional code review (Core/Review), after the measured checks; null when no judge is configured.</summary>
+    public AgentGym.Core.Review.ReviewCheck? Review { get; init; }
+
     /// <summary>Each check that ran, by its snake_case name, in the order they are reported.</summary>
     public IEnumerable<(string Name, VerdictCheck Check)> Named()
     {
         (string, VerdictCheck?)[] all =
         [
             ("protected", Protected), ("source", Source), ("runs", Runs), ("time_agreement", TimeAgreement), ("timing", Timing),
-            ("model", Model), ("causality", Causality), ("loss_agreement", LossAgreement), ("target", Target),
+            ("model", Model), ("causality", Causality), ("loss_agreement", LossAgreement), ("target", Target), ("review", Review),
         ];
         foreach (var (name, check) in all)
             if (check is not null) yield return (name, check);
