@@ -18,7 +18,7 @@ public sealed class SlurmEvalTests
         using var world = new QuickTask();
         var spec = world.WriteSpec("slurm.json", """
             { "name": "slurm", "tasks": ["test/quick"], "agents": [ { "kind": "noop", "settings": { "run_wait_seconds": 300 } } ],
-              "seeds": [1, 2, 3, 4], "concurrency": { "max_cells": 2 }, "scoring": { "repeats": 1 }, "sandbox": "slurm" }
+              "seeds": [1, 2, 3, 4], "concurrency": { "max_cells": 2 }, "scoring": { "pairs": 1 }, "sandbox": "slurm" }
             """);
         var results = Path.Combine(world.Root, "slurm.sqlite");
         string[] args = ["eval", spec, "--results", results, "--tasks-dir", world.TasksDirectory, "--json"];
