@@ -10,6 +10,7 @@ if [ "${AGENTGYM_SKIP_DOCKER:-0}" != "1" ]; then
   bash scripts/ensure-docker.sh || { echo "Docker could not be started (see above)"; exit 1; }
   bash sandbox-images/cpu/build.sh || { echo "The CPU sandbox image could not be built (see above)"; exit 1; }
   bash scripts/build-verifier.sh || { echo "The verifier image could not be built (see above)"; exit 1; }
+  bash scripts/ensure-slurm.sh || { echo "The one-node Slurm cluster could not be started (see above)"; exit 1; }
   export AGENTGYM_REQUIRE_DOCKER=1
 fi
 

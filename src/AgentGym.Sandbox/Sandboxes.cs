@@ -1,6 +1,7 @@
 using AgentGym.Core.Sandboxing;
 using AgentGym.Sandbox.Docker;
 using AgentGym.Sandbox.Local;
+using AgentGym.Sandbox.Slurm;
 using Docker.DotNet;
 
 namespace AgentGym.Sandbox;
@@ -15,6 +16,14 @@ public static class Sandboxes
     /// <summary>Plain host processes with NO isolation: development and Docker-less hosts only (see README.md).</summary>
     public static ISandbox CreateLocal(LocalSandboxOptions? options = null, TimeProvider? time = null) =>
         new LocalSandbox(options ?? new LocalSandboxOptions(), time ?? TimeProvider.System);
+
+    /// <summary>One Slurm batch job per run, through the runtime the options name (see README.md, Slurm backend).</summary>
+    public static ISandbox CreateSlurm(SlurmSandboxOptions options, TimeProvider? time = null) =>
+        new SlurmSandbox(options ?? throw new ArgumentNullException(nameof(options)), time ?? TimeProvider.System);
+
+    /// <summary>Asks the cluster for its controller, version and partitions (scontrol ping, scontrol show config, sinfo).</summary>
+    public static Task<SlurmClusterReport> CheckSlurmAsync(SlurmSandboxOptions options, CancellationToken cancellationToken = default) =>
+        SlurmCluster.CheckAsync(new SlurmCommands(options.CommandTimeout), cancellationToken);
 
     /// <summary>Asks the engine for its version and runtimes and resolves <paramref name="image"/> (default: the options' image).</summary>
     public static async Task<DockerEngineReport> CheckDockerAsync(DockerSandboxOptions? options = null, string? image = null, CancellationToken cancellationToken = default)

@@ -21,7 +21,7 @@ internal static class EpisodeCommand
         var hints = new Option<string>("--hints") { Description = "Hint regime: none, L1, L2, L3, L1+L2, L1+L2+L3.", DefaultValueFactory = _ => "none" };
         var seed = new Option<int>("--seed") { Description = "Episode seed (passed to training scripts as AGENTGYM_SEED).", DefaultValueFactory = _ => 1 };
         var maxSteps = new Option<int?>("--max-steps") { Description = "Step budget; the episode is truncated when it runs out." };
-        var sandbox = new Option<string>("--sandbox") { Description = "Where training runs: docker, local (no isolation) or none.", DefaultValueFactory = _ => "docker" };
+        var sandbox = new Option<string>("--sandbox") { Description = "Where training runs: docker, local (no isolation), slurm (one cluster job per run, AGENTGYM_SLURM_* settings) or none.", DefaultValueFactory = _ => "docker" };
         var reward = CommonOptions.Reward();
         var json = CommonOptions.Json();
         var tasksDir = CommonOptions.TasksDir();

@@ -24,7 +24,7 @@ internal static class EvalCommands
         var spec = new Argument<string>("spec") { Description = "The experiment spec (JSON): tasks, hints, agents, seeds, budgets, concurrency, scoring." };
         var results = new Option<string?>("--results") { Description = "The SQLite results file (default: the spec's name with .sqlite). Rerun the same command to resume." };
         var episodes = new Option<string?>("--episodes-dir") { Description = "Where episode folders go (default: <results>.episodes beside the results file)." };
-        var sandbox = new Option<string>("--sandbox") { Description = "Where training runs: docker, local (no isolation) or none (no runs, nothing verified).", DefaultValueFactory = _ => "docker" };
+        var sandbox = new Option<string?>("--sandbox") { Description = "Where training runs: docker, local (no isolation), slurm (one cluster job per run) or none (no runs, nothing verified). Default: the spec's \"sandbox\", else docker." };
         var verifierImage = new Option<string?>("--verifier-image") { Description = "The verifier's image when the spec names none." };
         var json = new Option<bool>("--json") { Description = "Progress as JSON lines (one object per event)." };
         var plain = new Option<bool>("--plain") { Description = "Progress as plain lines even on a terminal." };
@@ -48,7 +48,7 @@ internal static class EvalCommands
             }
             var paths = CliPaths.Discover(parse.GetValue(tasksDir));
             var catalog = TaskCatalog.Load(paths.TasksDirectory);
-            var theSandbox = SandboxFactory.Create(parse.GetValue(sandbox)!, paths, out var sandboxError);
+            var theSandbox = SandboxFactory.Create(parse.GetValue(sandbox) ?? experiment.Sandbox ?? "docker", paths, out var sandboxError);
             if (sandboxError is not null)
             {
                 await Console.Error.WriteLineAsync($"error: {sandboxError}").ConfigureAwait(false);

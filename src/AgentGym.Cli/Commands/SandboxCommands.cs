@@ -50,11 +50,19 @@ internal static class SandboxCommands
     {
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
         var image = new Option<string?>("--image") { Description = "The image to check (default: agentgym-cpu)" };
-        var check = new Command("check", "Check the Docker engine, the sandbox image, PyTorch inside it and the GPUs the engine can pass");
+        var kind = new Option<string>("--sandbox") { Description = "docker (the local engine) or slurm (the cluster, AGENTGYM_SLURM_* settings)", DefaultValueFactory = _ => "docker" };
+        var check = new Command("check", "Check the Docker engine (or the Slurm cluster), the sandbox image, PyTorch inside it and the GPUs");
         check.Options.Add(json);
         check.Options.Add(image);
+        check.Options.Add(kind);
         check.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
+            if (parse.GetValue(kind) == "slurm") return await SlurmCheck.RunAsync(parse.GetValue(image), parse.GetValue(json), cancellationToken).ConfigureAwait(false);
+            if (parse.GetValue(kind) != "docker")
+            {
+                await Console.Error.WriteLineAsync($"error: --sandbox must be docker or slurm, not '{parse.GetValue(kind)}'").ConfigureAwait(false);
+                return 2;
+            }
             var options = new DockerSandboxOptions { RepositoryRoot = SandboxImageRecipes.FindRepositoryRoot() };
             var report = await Sandboxes.CheckDockerAsync(options, parse.GetValue(image), cancellationToken).ConfigureAwait(false);
             string? torch = null, torchError = null;
@@ -104,11 +112,17 @@ internal static class SandboxCommands
     /// <summary>Runs the one-line torch check through the real Docker sandbox, so the check covers the run path itself.</summary>
     private static async Task<(string? Torch, string? Error)> TorchCheckAsync(DockerSandboxOptions options, string image, CancellationToken cancellationToken)
     {
+        var sandbox = Sandboxes.CreateDocker(options);
+        using var _ = sandbox as IDisposable;
+        return await TorchCheckAsync(sandbox, image, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The one-line torch check through any sandbox: (torch version and threads, null) or (null, why not).</summary>
+    internal static async Task<(string? Torch, string? Error)> TorchCheckAsync(ISandbox sandbox, string image, CancellationToken cancellationToken)
+    {
         var work = Directory.CreateTempSubdirectory("agentgym-check-");
         try
         {
-            var sandbox = Sandboxes.CreateDocker(options);
-            using var _ = sandbox as IDisposable;
             var lines = new LineBuffer();
             var result = await sandbox.RunAsync(new SandboxRunRequest
             {

@@ -65,7 +65,8 @@ public static class Evaluations
         ArgumentNullException.ThrowIfNull(options);
         var spec = options.Spec;
         // Building an agent checks its API key, which a host bringing its own chat clients need not have.
-        ExperimentSpecs.Validate(spec, options.Tasks, buildAgents: options.AgentFactory is null && options.ChatClientFactory is null);
+        ExperimentSpecs.Validate(spec, options.Tasks, buildAgents: options.AgentFactory is null && options.ChatClientFactory is null,
+            clusterSchedules: ClusterSchedules(options));
         var results = Path.GetFullPath(options.ResultsPath);
         var episodes = Path.GetFullPath(options.EpisodesDirectory ?? Path.ChangeExtension(results, null) + ".episodes");
         Directory.CreateDirectory(episodes);
@@ -82,7 +83,10 @@ public static class Evaluations
 
         var view = ProgressView.Create(options.Progress, options.Output ?? Console.Out, time);
         view.Begin(cells.Count, alreadyDone);
-        var pool = new SlotPool(spec.Concurrency.Cpus ?? System.Environment.ProcessorCount, spec.Concurrency.GpuIds, spec.Concurrency.MaxCells);
+        // On a cluster, max_cells alone bounds the cells in flight; the cluster's queue holds the jobs it cannot place yet.
+        var pool = ClusterSchedules(options)
+            ? new SlotPool(double.MaxValue, [], spec.Concurrency.MaxCells)
+            : new SlotPool(spec.Concurrency.Cpus ?? System.Environment.ProcessorCount, spec.Concurrency.GpuIds, spec.Concurrency.MaxCells);
         var prefix = EpisodePrefix(spec.Name);
         var done = 0;
         var failed = 0;
@@ -113,12 +117,16 @@ public static class Evaluations
         return new EvalSummary(cells.Count, alreadyDone, done, failed, todo.Count - done - failed, results, episodes);
     }
 
+    /// <summary>A Slurm sandbox: the cluster allocates CPUs and GPUs per job, so the local slots do not apply.</summary>
+    private static bool ClusterSchedules(EvalOptions options) => options.Sandbox?.Name == "slurm";
+
     private static async Task<string> RunCellAsync(EvalOptions options, ResultsStore store, SlotPool pool, ProgressView view, StoredCell stored,
         string episodesRoot, string prefix, CancellationToken cancellationToken)
     {
         var cell = stored.Spec;
         var task = options.Tasks.Get(cell.TaskId);
-        using var lease = await pool.AcquireAsync(task.Resources.Cpus, task.Resources.Gpus, cancellationToken).ConfigureAwait(false);
+        var cluster = ClusterSchedules(options);
+        using var lease = await pool.AcquireAsync(task.Resources.Cpus, cluster ? 0 : task.Resources.Gpus, cancellationToken).ConfigureAwait(false);
         var time = options.TimeProvider;
         var attempt = await CellRows.BeginAsync(store, stored.Id, prefix, time, cancellationToken).ConfigureAwait(false);
         var episodeId = CellRows.EpisodeId(prefix, stored.Id, attempt);
@@ -126,7 +134,7 @@ public static class Evaluations
         view.Started(progress);
         try
         {
-            var sandbox = options.Sandbox is null ? null : new GpuPinnedSandbox(options.Sandbox, lease.GpuIds);
+            var sandbox = options.Sandbox is null ? null : cluster ? options.Sandbox : new GpuPinnedSandbox(options.Sandbox, lease.GpuIds);
             var scorer = sandbox is null ? null : SubmissionScorers.Create(sandbox, new ScoringOptions
             {
                 DataDirectory = options.DataDirectory,

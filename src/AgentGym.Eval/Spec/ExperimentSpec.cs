@@ -18,6 +18,9 @@ public sealed record ExperimentSpec
     public ConcurrencySpec Concurrency { get; init; } = new();
     public ScoringSpec Scoring { get; init; } = new();
 
+    /// <summary>The spec's "sandbox" (docker, local, none or slurm); null leaves the choice to the command line.</summary>
+    public string? Sandbox { get; init; }
+
     /// <summary>The spec file's own text (stored with the results, so a report says what was run).</summary>
     public string SourceJson { get; init; } = "{}";
 

@@ -13,7 +13,7 @@ namespace AgentGym.Eval.Spec;
 /// <summary>Reads and checks experiment specs. Every refusal names the field, e.g. "agents[2].kind: unknown agent 'aider'".</summary>
 public static class ExperimentSpecs
 {
-    private static readonly string[] TopLevel = ["name", "tasks", "hints", "agents", "scaffolds", "models", "seeds", "budgets", "concurrency", "scoring"];
+    private static readonly string[] TopLevel = ["name", "tasks", "hints", "agents", "scaffolds", "models", "seeds", "budgets", "concurrency", "scoring", "sandbox"];
     private static readonly string[] AgentKeys = ["label", "kind", "config", "settings", "price"];
 
     /// <summary>Reads a spec file; relative paths in it (agent config files) are relative to the file.</summary>
@@ -89,6 +89,9 @@ public static class ExperimentSpecs
         var budgets = ParseBudgets(root["budgets"]);
         var concurrency = ParseConcurrency(root["concurrency"]);
         var scoring = ParseScoring(root["scoring"], baseDirectory);
+        var sandbox = OptionalString(root, "sandbox");
+        if (sandbox is not null && sandbox is not ("docker" or "local" or "none" or "slurm"))
+            throw new ExperimentSpecException("sandbox", $"unknown sandbox '{sandbox}'; use docker, local, none or slurm");
         return new ExperimentSpec
         {
             Name = name.Trim(),
@@ -99,6 +102,7 @@ public static class ExperimentSpecs
             Budgets = budgets,
             Concurrency = concurrency,
             Scoring = scoring,
+            Sandbox = sandbox,
             SourceJson = root.ToJsonString(JsonDefaults.Indented),
         };
     }
@@ -109,7 +113,9 @@ public static class ExperimentSpecs
     /// any cell runs.
     /// </summary>
     /// <param name="buildAgents">Also build each agent once (off when the caller brings its own agent factory).</param>
-    public static void Validate(ExperimentSpec spec, TaskCatalog catalog, bool buildAgents = true)
+    /// <param name="clusterSchedules">The runs go to a cluster (Slurm) that allocates CPUs and GPUs itself: the spec's
+    /// local CPU and GPU shares are not checked against the tasks.</param>
+    public static void Validate(ExperimentSpec spec, TaskCatalog catalog, bool buildAgents = true, bool clusterSchedules = false)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(catalog);
@@ -123,6 +129,7 @@ public static class ExperimentSpecs
                 throw new ExperimentSpecException($"tasks[{i}]", message);
             }
             var gpus = task.Resources.Gpus;
+            if (clusterSchedules) continue;
             if (gpus != 0 && spec.Concurrency.GpuIds.Count == 0)
                 throw new ExperimentSpecException("concurrency.gpus", $"task {task.Id} needs GPUs (resources.gpus = {gpus}) but the spec hands out none");
             if (gpus > spec.Concurrency.GpuIds.Count)
