@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AgentGym.Core.Environment;
+using AgentGym.Core.Scoring;
 using AgentGym.Core.Tasks;
 using AgentGym.Eval.Reporting;
 using AgentGym.Server;
@@ -119,6 +120,12 @@ internal static class ServeCommands
             EpisodesDirectory = paths.EpisodesDirectory,
             DataDirectory = paths.DataDirectory,
             Sandbox = sandbox,
+            // As in `agentgym episode`: submissions are verified whenever runs are possible (the dashboard shows the verdict).
+            Scorer = sandbox is null ? null : SubmissionScorers.Create(sandbox, new ScoringOptions
+            {
+                DataDirectory = paths.DataDirectory,
+                VerifierImage = VerifyCommand.DefaultVerifierImage(paths),
+            }),
         };
         return true;
     }

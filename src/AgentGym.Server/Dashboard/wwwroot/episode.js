@@ -22,7 +22,7 @@ AG.episodeView = function (view, id) {
     const e = await AG.get("/v1/dashboard/episodes/" + encodeURIComponent(id), undefined, controller.signal);
     AG.append(AG.clear(header), [AG.kv({
       task: e.task_id, agent: e.agent, model: e.model, hints: e.hints, seed: e.seed, state: e.state,
-      steps: e.steps + (e.max_steps ? " of " + e.max_steps : ""), "training runs": e.runs + (e.max_training_runs ? " of " + e.max_training_runs : ""),
+      steps: e.steps + (e.max_steps ? " of " + e.max_steps : ""), "training runs": e.runs.length + (e.max_training_runs ? " of " + e.max_training_runs : ""),
       reward: e.reward, "stop reason": e.stop_reason, started: e.started_at,
     })]);
     if (e.verdicts.length !== verdictCount) {

@@ -1,0 +1,74 @@
+using AgentGym.Core.Tasks;
+using AgentGym.Eval.Running;
+using AgentGym.Eval.Spec;
+using AgentGym.Eval.Tests;
+
+namespace AgentGym.Dashboard.Tests;
+
+/// <summary>The evaluations view of a finished results file against `agentgym report` of the same file.</summary>
+public sealed class EvaluationsPageTests : IDisposable
+{
+    private const string Spec = """
+        {
+          "name": "dashboard",
+          "tasks": ["test/quick"],
+          "hints": ["none"],
+          "agents": [ { "kind": "oracle", "settings": { "run_wait_seconds": 60 } }, { "kind": "noop", "settings": { "run_wait_seconds": 60 } } ],
+          "seeds": [1, 2],
+          "budgets": { "max_steps": 30 },
+          "concurrency": { "max_cells": 2, "cpus": 2 },
+          "scoring": { "repeats": 1 }
+        }
+        """;
+
+    private readonly QuickTask _world = new();
+
+    [BrowserFact]
+    public async Task The_evaluations_view_shows_the_fsr_values_of_agentgym_report()
+    {
+        var results = Path.Combine(_world.Root, "results", "dashboard.sqlite");
+        var summary = await Evaluations.RunAsync(new EvalOptions
+        {
+            Spec = ExperimentSpecs.Parse(Spec, _world.Root),
+            Tasks = TaskCatalog.Load(_world.TasksDirectory),
+            ResultsPath = results,
+            Sandbox = new SimulatedSandbox(),
+            Output = TextWriter.Null,
+        });
+        Assert.Equal(4, summary.Done);
+        var reportDir = Path.Combine(_world.Root, "report");
+        var report = await ServeProcess.RunCliAsync(_world.Root, TimeSpan.FromMinutes(2), "report", results, "--out", reportDir);
+        Assert.True(report.ExitCode == 0, report.Output);
+        var (header, rows) = MarkdownTable(File.ReadAllText(Path.Combine(reportDir, "report.md")), "## FSR per task, hint regime and agent");
+        Assert.Equal(2, rows.Count);
+
+        // The folder form of --results: every *.sqlite in it is listed.
+        await using var serve = await ServeProcess.StartAsync(_world.Root, "--sandbox", "none", "--results", Path.GetDirectoryName(results)!);
+        await using var browser = await Browser.StartAsync();
+        var page = browser.Page;
+        await browser.LoginAsync(serve.Address, ServeProcess.Token, "#/evaluations");
+        await page.ClickAsync("#evaluations td:has-text('dashboard.sqlite')");
+        await page.WaitForSelectorAsync("#fsr-table tbody tr >> nth=1");
+        await page.WaitForSelectorAsync(".frontier[data-points='4'] canvas");
+        await browser.ScreenshotAsync("evaluation");
+
+        var shownHeader = await page.EvalOnSelectorAllAsync<string[]>("#fsr-table thead th", "cells => cells.map(c => c.textContent)");
+        var shown = await page.EvalOnSelectorAllAsync<string[][]>("#fsr-table tbody tr", "rows => rows.map(r => Array.from(r.cells, c => c.textContent))");
+        Assert.Equal(header, shownHeader[..header.Length]);
+        Assert.Equal(rows, shown.Select(r => r[..header.Length]).ToList());
+        Assert.Equal("FSR 95% CI", shownHeader[^1]);
+        Assert.All(shown, r => Assert.StartsWith("[", r[^1], StringComparison.Ordinal));
+        Assert.Equal("4 of 4 cells done", await page.TextContentAsync("#progress-text"));
+        Assert.Equal(2, await page.Locator("#cost-table tbody tr").CountAsync());
+    }
+
+    /// <summary>The header and rows of the Markdown table under a heading, cells trimmed.</summary>
+    private static (string[] Header, List<string[]> Rows) MarkdownTable(string markdown, string heading)
+    {
+        var lines = markdown.Split('\n').SkipWhile(l => l.Trim() != heading).Skip(1).SkipWhile(l => !l.StartsWith('|')).TakeWhile(l => l.StartsWith('|')).ToList();
+        static string[] Cells(string line) => [.. line.Trim().Trim('|').Split(" | ").Select(c => c.Trim())];
+        return (Cells(lines[0]), [.. lines.Skip(2).Select(Cells)]);
+    }
+
+    public void Dispose() => _world.Dispose();
+}
