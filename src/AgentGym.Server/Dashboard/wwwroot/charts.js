@@ -119,7 +119,7 @@ AG.drawLines = function (u, lines) {
   ctx.setLineDash([6, 4]);
   ctx.lineWidth = 1.5;
   ctx.font = "12px sans-serif";
-  for (const line of lines) {
+  lines.forEach((line, i) => {
     ctx.strokeStyle = line.color;
     ctx.fillStyle = line.color;
     ctx.beginPath();
@@ -127,14 +127,15 @@ AG.drawLines = function (u, lines) {
       const x = u.valToPos(line.at, "x", true);
       ctx.moveTo(x, u.bbox.top);
       ctx.lineTo(x, u.bbox.top + u.bbox.height);
-      ctx.fillText(line.label, x + 4, u.bbox.top + 14);
+      // Staggered so that two close vertical lines keep readable labels.
+      ctx.fillText(line.label, x + 4, u.bbox.top + 14 + 16 * i);
     } else {
       const y = u.valToPos(line.at, "y", true);
       ctx.moveTo(u.bbox.left, y);
       ctx.lineTo(u.bbox.left + u.bbox.width, y);
-      ctx.fillText(line.label, u.bbox.left + 4, y - 4);
+      ctx.fillText(line.label, u.bbox.left + u.bbox.width - ctx.measureText(line.label).width - 4, y - 4);
     }
     ctx.stroke();
-  }
+  });
   ctx.restore();
 };
