@@ -124,11 +124,12 @@ AG.verdict = function (v) {
     }));
 };
 
-/** Key/value pairs; nested objects are flattened to dotted keys, lists are joined. */
+/** Key/value pairs; nested objects are flattened to dotted keys (list items to key[1], key[2]), lists of plain values joined. */
 AG.kv = function (object) {
   const pairs = [];
   const walk = (prefix, value) => {
-    if (value && typeof value === "object" && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) walk(prefix ? prefix + "." + k : k, v);
+    if (Array.isArray(value) && value.some(x => x && typeof x === "object")) value.forEach((x, i) => walk(prefix + "[" + (i + 1) + "]", x));
+    else if (value && typeof value === "object" && !Array.isArray(value)) for (const [k, v] of Object.entries(value)) walk(prefix ? prefix + "." + k : k, v);
     else if (value !== undefined && value !== null) pairs.push([prefix, Array.isArray(value) ? value.map(x => AG.fmt(x)).join(", ") : AG.fmt(value)]);
   };
   walk("", object);
