@@ -56,6 +56,8 @@ public sealed class LiveEpisodeTests : IDisposable
         Assert.Equal(checks.Count, await page.Locator(".verdict .check").CountAsync());
         Assert.Equal((verdict == "passed").ToString().ToLowerInvariant(), await page.GetAttributeAsync(".verdict", "data-passed"));
         await browser.ScreenshotAsync("episode-verdict");
+        // Once the stream has ended the page polls the run's files: each point is still drawn once.
+        Assert.Equal(metrics.ToString(System.Globalization.CultureInfo.InvariantCulture), await chart.GetAttributeAsync("data-points"));
         Assert.Empty(browser.Dialogs);
 
         using var closed = await serve.Client.DeleteAsync($"/v1/episodes/{id}");

@@ -133,7 +133,8 @@ AG.drawLines = function (u, lines) {
       const y = u.valToPos(line.at, "y", true);
       ctx.moveTo(u.bbox.left, y);
       ctx.lineTo(u.bbox.left + u.bbox.width, y);
-      ctx.fillText(line.label, u.bbox.left + u.bbox.width - ctx.measureText(line.label).width - 4, y - 4);
+      // Below the line, mid-width: clear of the vertical lines' labels at the top.
+      ctx.fillText(line.label, u.bbox.left + u.bbox.width / 2, y + 14);
     }
     ctx.stroke();
   });

@@ -53,8 +53,10 @@ AG.runPanel = function (container, episodeId, run, hosted, signal) {
   const lines = [];
   const showLog = () => { log.textContent = lines.slice(-200).join("\n"); log.scrollTop = log.scrollHeight; };
   let stopPoll = () => {};
+  // Metric events already drawn: the stream replays the run from its first event, in the order of metrics.jsonl, so
+  // a poll after the stream ends continues from here instead of drawing them twice.
+  let seen = 0;
   const poll = () => {
-    let seen = 0;
     stopPoll = AG.every(2000, async () => {
       const r = await AG.get(base, undefined, signal);
       for (const m of r.metrics.slice(seen)) charts.add(m);
@@ -69,7 +71,7 @@ AG.runPanel = function (container, episodeId, run, hosted, signal) {
   if (hosted && !run.finished) {
     const events = "/v1/episodes/" + encodeURIComponent(episodeId) + "/runs/" + encodeURIComponent(run.run_id) + "/events";
     AG.stream(events, (kind, data) => {
-      if (kind === "metric") charts.add(data.metric);
+      if (kind === "metric") { seen++; charts.add(data.metric); }
       else if (kind === "log") { lines.push(data.text ?? ""); showLog(); }
       else if (kind === "end") AG.clear(state).appendChild(AG.pill(data.state));
     }, signal).then(() => poll(), err => { if (!signal.aborted) { console.error(err); poll(); } });
