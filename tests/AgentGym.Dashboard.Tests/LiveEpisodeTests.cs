@@ -41,19 +41,26 @@ public sealed class LiveEpisodeTests : IDisposable
 
         await StepAsync(serve, id, "run_status", new { run_id = runId, wait_seconds = 600 });
         var run = JsonNode.Parse(await serve.Client.GetStringAsync($"/v1/dashboard/episodes/{id}/runs/{runId}"))!;
-        Assert.Equal("succeeded", run["state"]!.GetValue<string>());
+        // Any end will do (on a loaded host the quick run can hit its time limit): the page must show that end.
+        var state = run["state"]!.GetValue<string>();
+        Assert.True(run["finished"]!.GetValue<bool>(), run.ToJsonString());
+        await page.WaitForSelectorAsync($"#run-{runId} h3 .pill.{state}");
         // Every metric event of the run ends up on the chart.
         var metrics = run["metrics"]!.AsArray().Count(m => m!["train_loss"] is not null || m["val_loss"] is not null);
         await page.WaitForSelectorAsync($".charts[data-run='{runId}'][data-points='{metrics}']");
         Assert.Equal(0, await page.Locator(".verdict").CountAsync());
 
-        var submitted = await StepAsync(serve, id, "submit", new { run_id = runId });
+        var submitted = await StepAsync(serve, id, "submit", new { });
         Assert.True(submitted["terminated"]!.GetValue<bool>());
         var verdict = submitted["info"]!["verdict"]!.GetValue<string>();
         await page.WaitForSelectorAsync(".verdict", new() { Timeout = 60_000 });
-        var checks = submitted["info"]!["checks"]!.AsObject().Select(c => c.Key).ToList();
-        Assert.NotEmpty(checks);
-        Assert.Equal(checks.Count, await page.Locator(".verdict .check").CountAsync());
+        // The verdict as the scorer wrote it (verification/*/verdict.json): the page shows one box per check, whatever
+        // the checks' shape (an object keyed by name or a list).
+        var written = JsonNode.Parse(await serve.Client.GetStringAsync($"/v1/dashboard/episodes/{id}"))!["verdicts"]!.AsArray();
+        var checks = Assert.Single(written)!["checks"]!;
+        var count = checks is JsonArray list ? list.Count : checks.AsObject().Count;
+        Assert.True(count > 0, checks.ToJsonString());
+        Assert.Equal(count, await page.Locator(".verdict .check").CountAsync());
         Assert.Equal((verdict == "passed").ToString().ToLowerInvariant(), await page.GetAttributeAsync(".verdict", "data-passed"));
         await browser.ScreenshotAsync("episode-verdict");
         // Once the stream has ended the page polls the run's files: each point is still drawn once.
