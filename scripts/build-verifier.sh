@@ -24,7 +24,7 @@ base_id=$(docker image inspect --format '{{.Id}}' "$base" 2>/dev/null) || {
 
 # Everything the image is built from (documentation aside): the verifier's sources, the build settings, the backend and the base image.
 inputs=$( (cd "$root" && find src/AgentGym.Verifier -type f -not -path '*/bin/*' -not -path '*/obj/*' -not -name '*.md' -print0 \
-            | sort -z | xargs -0 sha256sum; sha256sum Directory.Build.props Directory.Packages.props global.json; \
+            | sort -z | xargs -0 sha256sum; sha256sum src/AgentGym.Core/Scoring/Verdict/VerifierReport.cs Directory.Build.props Directory.Packages.props global.json; \
             echo "$backend $base_id") | sha256sum | cut -c1-64)
 if [ "${FORCE:-0}" != "1" ] && [ -f "$stamp" ] && [ "$(cut -d' ' -f1 "$stamp")" = "$inputs" ]; then
   tag=$(cut -d' ' -f2 "$stamp")

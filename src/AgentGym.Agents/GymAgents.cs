@@ -6,6 +6,8 @@ using AgentGym.Agents.Scripted;
 using AgentGym.Agents.Sk;
 using AgentGym.Core.Json;
 using AgentGym.Core.Tasks;
+using Microsoft.Extensions.AI;
+using Microsoft.SemanticKernel.ChatCompletion;
 
 namespace AgentGym.Agents;
 
@@ -51,11 +53,28 @@ public static class GymAgents
 {
     public static IReadOnlyList<string> Names { get; } = ["sk", "flat", "tree", "forest", "aide", "multi-aide", "oracle", "noop"];
 
+    /// <summary>An agent whose model is the gym's own OpenAI client, from settings.Model.</summary>
     /// <param name="tasks">Needed by the oracle, which reads the task's L0 diff.</param>
     public static IEpisodeAgent Create(string name, AgentSettings settings, TaskCatalog? tasks = null) =>
-        Create(name, settings, tasks, new ChatModelContext());
+        Create(name, settings, tasks, new ChatModelContext(), chat: null);
 
-    internal static IEpisodeAgent Create(string name, AgentSettings settings, TaskCatalog? tasks, ChatModelContext context)
+    /// <summary>
+    /// An agent (sk or a scaffold) that talks to your own chat client. settings.Model still gives the temperature,
+    /// reasoning effort, output limit and the retry limits; its provider, model id, endpoint and key are not used.
+    /// </summary>
+    public static IEpisodeAgent Create(string name, AgentSettings settings, AgentChatClient chat, TaskCatalog? tasks = null) =>
+        Create(name, settings, tasks, new ChatModelContext(), chat ?? throw new ArgumentNullException(nameof(chat)));
+
+    /// <inheritdoc cref="Create(string, AgentSettings, AgentChatClient, TaskCatalog?)"/>
+    public static IEpisodeAgent Create(string name, AgentSettings settings, IChatCompletionService chat, TaskCatalog? tasks = null) =>
+        Create(name, settings, AgentChatClient.From(chat), tasks);
+
+    /// <inheritdoc cref="Create(string, AgentSettings, AgentChatClient, TaskCatalog?)"/>
+    /// <exception cref="ArgumentException">The client invokes functions itself (UseFunctionInvocation).</exception>
+    public static IEpisodeAgent Create(string name, AgentSettings settings, IChatClient chat, TaskCatalog? tasks = null) =>
+        Create(name, settings, AgentChatClient.From(chat), tasks);
+
+    internal static IEpisodeAgent Create(string name, AgentSettings settings, TaskCatalog? tasks, ChatModelContext context, AgentChatClient? chat = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var prompts = new PromptLibrary(settings.PromptsDir);
@@ -66,19 +85,20 @@ public static class GymAgents
             case "oracle":
                 return new OracleAgent(tasks ?? throw new ArgumentException("The oracle agent needs the task catalog (it reads each task's L0 diff)."), settings.RunWaitSeconds);
             case "sk":
-                return new ChatAgent(Models(settings.Model, context), settings.Chat, prompts);
+                return new ChatAgent(Models(settings.Model, context, chat), settings.Chat, prompts);
             default:
                 if (ScaffoldKinds.TryParse(name, out var kind))
-                    return new SearchScaffold(kind, Models(settings.Model, context), settings.Scaffold, prompts);
+                    return new SearchScaffold(kind, Models(settings.Model, context, chat), settings.Scaffold, prompts);
                 throw new ArgumentException($"Unknown agent '{name}'. Available: {string.Join(", ", Names)}.");
         }
     }
 
-    private static ChatModelFactory Models(ModelOptions model, ChatModelContext context)
+    private static ChatModelFactory Models(ModelOptions model, ChatModelContext context, AgentChatClient? chat)
     {
+        if (chat is not null) return seed => ChatModel.Create(chat, model, context with { Seed = seed });
         // Fail now, before an episode starts, when no key can be found or the endpoint is unusable.
         ApiKeys.Resolve(model, context.Environment);
-        _ = ChatModel.Endpoint(model);
+        _ = OpenAIConnection.Endpoint(model);
         return seed => ChatModel.Create(model, context with { Seed = seed });
     }
 }

@@ -47,13 +47,13 @@ internal sealed class ModelEvaluator(jit.ScriptModule model, Device device, int 
     }
 
     /// <summary>
-    /// Perturbs the tokens after position k (for a few k) and measures how far the logits at positions &lt;= k move;
+    /// Perturbs the tokens after position k (for every k &lt; T - 1) and measures how far the logits at positions &lt;= k move;
     /// a causal model leaves them unchanged. Also perturbs every row but the first entirely: the first row's logits
     /// must not move either, since in a validation batch the next row holds the current row's future.
     /// The probe starts from real validation windows in a batch of the evaluation's shape, so that a model cannot
     /// tell the probe from the evaluation by its input's shape or by tokens that look random.
     /// </summary>
-    public CausalityResult Probe(long[] tokens, int probeBatch, double tolerance, int seed, CancellationToken cancellationToken)
+    public AgentGym.Core.Scoring.CausalityReport Probe(long[] tokens, int probeBatch, double tolerance, int seed, CancellationToken cancellationToken)
     {
         var vocab = vocabSize ?? (int)LogitsWidth;
         if (vocab < 2) throw new VerifierInputException("the vocabulary is too small to perturb tokens");
@@ -72,9 +72,11 @@ internal sealed class ModelEvaluator(jit.ScriptModule model, Device device, int 
         var baseLogits = Forward(x.to(device)).to_type(ScalarType.Float32).to(CPU);
         var scale = Math.Max(1.0, baseLogits.abs().max().item<float>());
         var limit = tolerance * scale;
-        var positions = new SortedSet<int> { 0, length / 2, length - 2 }.Where(k => k >= 0 && k < length - 1).ToList();
+        // Every position: a model that peeks at the next token everywhere but a few places must not pass.
+        var positions = Enumerable.Range(0, Math.Max(0, length - 1)).ToList();
         var maxDeviation = 0.0;
         var failures = new List<string>();
+        var failing = new List<(int K, double Deviation)>();
         foreach (var k in positions)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -86,8 +88,12 @@ internal sealed class ModelEvaluator(jit.ScriptModule model, Device device, int 
             var deviation = (logits[TensorIndex.Colon, TensorIndex.Slice(0, k + 1)] - baseLogits[TensorIndex.Colon, TensorIndex.Slice(0, k + 1)])
                 .abs().max().item<float>();
             maxDeviation = Math.Max(maxDeviation, deviation);
-            if (!(deviation <= limit)) failures.Add($"perturbing tokens after position {k} moved logits at positions <= {k} by {deviation:G4} (limit {limit:G4})");
+            if (!(deviation <= limit)) failing.Add((k, deviation));
         }
+
+        // One line per failing position would flood the verdict: the first few, then a count.
+        failures.AddRange(failing.Take(5).Select(f => $"perturbing tokens after position {f.K} moved logits at positions <= {f.K} by {f.Deviation:G4} (limit {limit:G4})"));
+        if (failing.Count > 5) failures.Add($"... and {failing.Count - 5} more positions out of {positions.Count}");
 
         cancellationToken.ThrowIfCancellationRequested();
         var others = x.clone();
@@ -97,7 +103,7 @@ internal sealed class ModelEvaluator(jit.ScriptModule model, Device device, int 
         var crossRow = (otherLogits[0] - baseLogits[0]).abs().max().item<float>();
         maxDeviation = Math.Max(maxDeviation, crossRow);
         if (!(crossRow <= limit)) failures.Add($"changing the other rows of the batch moved the first row's logits by {crossRow:G4} (limit {limit:G4})");
-        return new CausalityResult(failures.Count == 0, maxDeviation, limit, positions, crossRow, failures);
+        return new AgentGym.Core.Scoring.CausalityReport(failures.Count == 0, maxDeviation, limit, tolerance, positions, crossRow, failures);
     }
 
     private Tensor Forward(Tensor x)
@@ -124,4 +130,4 @@ internal sealed class ModelEvaluator(jit.ScriptModule model, Device device, int 
     }
 }
 
-internal sealed record CausalityResult(bool Ok, double MaxDeviation, double Limit, IReadOnlyList<int> Positions, double CrossRowDeviation, IReadOnlyList<string> Failures);
+

@@ -1,46 +1,32 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
+using AgentGym.Core.Scoring;
 using AgentGym.Verifier;
 using TorchSharp;
 
-// One JSON verdict on stdout, always: checks that fail are figures in the verdict, not an exit code. Only when no
-// verdict can be written at all does the process exit non-zero (the scorer then records a verifier failure).
+// One JSON verdict (VerifierReport) on stdout, always: checks that fail are figures in the verdict, not an exit code.
+// Only when no verdict can be written at all does the process exit non-zero (the scorer then records a verifier failure).
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancellation.Cancel(); };
-var verdict = new JsonObject
-{
-    ["verifier"] = "agentgym-verifier",
-    ["format"] = 1,
-    ["model_loadable"] = false,
-    ["val_loss"] = null,
-    ["val_tokens_evaluated"] = 0,
-    ["heldout_loss"] = null,
-    ["heldout_tokens_evaluated"] = 0,
-    ["causality"] = null,
-};
-var errors = new List<string>();
-var timings = new JsonObject();
+var report = new VerifierReport();
 var total = Stopwatch.StartNew();
 try
 {
     if (args is ["--help"] or ["-h"])
     {
         Console.Error.WriteLine(VerifierArguments.Usage);
-        errors.Add("usage requested");
+        report.Errors.Add("usage requested");
     }
-    else Run(args, verdict, errors, timings, cancellation.Token);
+    else Run(args, report, cancellation.Token);
 }
 catch (Exception ex)
 {
     // Anything unexpected (a native libtorch error, a model that throws) becomes a named error in the verdict.
-    errors.Add($"{ex.GetType().Name}: {ex.Message}");
+    report.Errors.Add($"{ex.GetType().Name}: {ex.Message}");
 }
-timings["total_ms"] = Math.Round(total.Elapsed.TotalMilliseconds, 1);
-verdict["timings"] = timings;
-verdict["errors"] = new JsonArray(errors.Select(e => (JsonNode)JsonValue.Create(e)).ToArray());
+report.Timings["total_ms"] = Math.Round(total.Elapsed.TotalMilliseconds, 1);
 try
 {
-    Console.Out.WriteLine(verdict.ToJsonString());
+    Console.Out.WriteLine(report.ToJson());
     Console.Out.Flush();
     return 0;
 }
@@ -49,18 +35,19 @@ catch (IOException)
     return 2;
 }
 
-static void Run(string[] rawArgs, JsonObject verdict, List<string> errors, JsonObject timings, CancellationToken cancellationToken)
+static void Run(string[] rawArgs, VerifierReport report, CancellationToken cancellationToken)
 {
+    var errors = report.Errors;
     var a = VerifierArguments.Parse(rawArgs, errors);
-    verdict["sequence_length"] = a.SequenceLength;
+    report.SequenceLength = a.SequenceLength;
     if (errors.Count > 0) return;
 
     // The container's CPU quota, not the host's core count: .NET's ProcessorCount already honours cgroup limits.
     torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
-    verdict["jit_executor"] = JitSettings.DisableOptimization();
+    report.JitExecutor = JitSettings.DisableOptimization();
     var device = torch.device(a.Device);
     var vocab = TokenShards.VocabSize(Path.Combine(a.DataDirectory, a.MetaFile));
-    verdict["vocab_size"] = vocab;
+    report.VocabSize = vocab;
 
     var clock = Stopwatch.StartNew();
     torch.jit.ScriptModule model;
@@ -79,8 +66,8 @@ static void Run(string[] rawArgs, JsonObject verdict, List<string> errors, JsonO
         errors.Add($"model: could not be loaded as TorchScript: {ex.Message.Split('\n')[0]}");
         return;
     }
-    verdict["model_loadable"] = true;
-    timings["load_ms"] = Lap(clock);
+    report.ModelLoadable = true;
+    report.Timings["load_ms"] = Lap(clock);
 
     var evaluator = new ModelEvaluator(model, device, a.SequenceLength, a.BatchSize, vocab);
     long[] val = [];
@@ -89,16 +76,16 @@ static void Run(string[] rawArgs, JsonObject verdict, List<string> errors, JsonO
         val = TokenShards.ReadFirst(a.DataDirectory, a.ValFiles, a.ValTokens);
         if (val.Length < a.ValTokens) errors.Add($"val: only {val.Length} tokens available, {a.ValTokens} asked for");
         var (valLoss, valCount) = evaluator.CrossEntropy(val, cancellationToken);
-        verdict["val_loss"] = Finite(valLoss, "val_loss", errors);
-        verdict["val_tokens_evaluated"] = valCount;
-        timings["val_ms"] = Lap(clock);
+        report.ValLoss = Finite(valLoss, "val_loss", errors);
+        report.ValTokensEvaluated = valCount;
+        report.Timings["val_ms"] = Lap(clock);
 
         var heldoutTokens = a.HeldoutTokens > 0 ? a.HeldoutTokens : a.ValTokens;
         var heldout = TokenShards.ReadFirst(a.DataDirectory, a.HeldoutFiles, heldoutTokens);
         var (heldoutLoss, heldoutCount) = evaluator.CrossEntropy(heldout, cancellationToken);
-        verdict["heldout_loss"] = Finite(heldoutLoss, "heldout_loss", errors);
-        verdict["heldout_tokens_evaluated"] = heldoutCount;
-        timings["heldout_ms"] = Lap(clock);
+        report.HeldoutLoss = Finite(heldoutLoss, "heldout_loss", errors);
+        report.HeldoutTokensEvaluated = heldoutCount;
+        report.Timings["heldout_ms"] = Lap(clock);
     }
     catch (Exception ex) when (ex is not OperationCanceledException)
     {
@@ -107,24 +94,14 @@ static void Run(string[] rawArgs, JsonObject verdict, List<string> errors, JsonO
 
     try
     {
-        var probe = evaluator.Probe(val, a.ProbeBatch > 0 ? a.ProbeBatch : a.BatchSize, a.Tolerance, a.Seed, cancellationToken);
-        verdict["causality"] = new JsonObject
-        {
-            ["ok"] = probe.Ok,
-            ["max_deviation"] = probe.MaxDeviation,
-            ["limit"] = probe.Limit,
-            ["tolerance"] = a.Tolerance,
-            ["positions"] = new JsonArray(probe.Positions.Select(p => (JsonNode)p).ToArray()),
-            ["cross_row_deviation"] = probe.CrossRowDeviation,
-            ["failures"] = new JsonArray(probe.Failures.Select(f => (JsonNode)JsonValue.Create(f)).ToArray()),
-        };
+        report.Causality = evaluator.Probe(val, a.ProbeBatch > 0 ? a.ProbeBatch : a.BatchSize, a.Tolerance, a.Seed, cancellationToken);
     }
     catch (Exception ex) when (ex is not OperationCanceledException)
     {
         errors.Add($"causality: the probe could not run: {ex.Message.Split('\n')[0]}");
     }
-    timings["probe_ms"] = Lap(clock);
-    verdict["logits_width"] = evaluator.LogitsWidth;
+    report.Timings["probe_ms"] = Lap(clock);
+    report.LogitsWidth = evaluator.LogitsWidth;
 }
 
 static double Lap(Stopwatch clock)

@@ -100,6 +100,10 @@ internal sealed class AgentTestWorld : IAsyncDisposable
     public IEpisodeAgent Agent(string name, AgentSettings? settings = null) =>
         GymAgents.Create(name, settings ?? Settings(), Tasks, Context);
 
+    /// <summary>An agent over a builder's own chat client, with the test context (fast retries, recorded).</summary>
+    public IEpisodeAgent Agent(string name, AgentChatClient chat, AgentSettings? settings = null) =>
+        GymAgents.Create(name, settings ?? Settings(), Tasks, Context, chat);
+
     /// <summary>Every file the episode left behind, as text.</summary>
     public IEnumerable<(string Path, string Text)> EpisodeFiles() =>
         Directory.EnumerateFiles(Path.Combine(Root, "episodes"), "*", SearchOption.AllDirectories).Select(f => (f, File.ReadAllText(f)));
@@ -165,6 +169,6 @@ internal sealed class TestScorer : ISubmissionScorer
     public Task<SubmissionVerdict> ScoreAsync(Submission submission, CancellationToken cancellationToken)
     {
         Submissions.Add((submission.RunId, File.ReadAllText(Path.Combine(submission.CodeDirectory, "train_gpt.py"))));
-        return Task.FromResult(new SubmissionVerdict(Reward, true, "Test verdict.", new JsonObject { ["test"] = true }));
+        return Task.FromResult(new SubmissionVerdict(Reward, true, "Test verdict.", TestVerdicts.Passed(Reward)));
     }
 }

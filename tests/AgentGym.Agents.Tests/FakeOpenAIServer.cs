@@ -47,6 +47,14 @@ internal sealed class FakeOpenAIServer : IAsyncDisposable
 
     public FakeOpenAIServer ToolCalls(params (string Name, string Arguments)[] calls) => Enqueue(new Reply(200, new Dictionary<string, string>(), _ => Completion(null, calls)));
 
+    /// <summary>Tool calls in a reply that <paramref name="stray"/> bends out of OpenAI's shape (as some servers send it).</summary>
+    public FakeOpenAIServer Shaped(Action<JsonObject> stray, params (string Name, string Arguments)[] calls) => Enqueue(new Reply(200, new Dictionary<string, string>(), _ =>
+    {
+        var completion = Completion(null, calls);
+        stray(completion);
+        return completion;
+    }));
+
     public FakeOpenAIServer Text(string content) => Enqueue(new Reply(200, new Dictionary<string, string>(), _ => Completion(content, [])));
 
     public FakeOpenAIServer Error(int status, IReadOnlyDictionary<string, string>? headers = null) => Enqueue(new Reply(status, headers ?? new Dictionary<string, string>(),

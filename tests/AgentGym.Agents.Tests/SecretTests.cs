@@ -93,7 +93,7 @@ public sealed class SecretTests
             Assert.Equal(7, settings.Scaffold.MaxNodes);
             Assert.Equal(9, settings.Chat.MaxTurns);
             Assert.Equal("low", settings.Model.ReasoningEffort);
-            Assert.Equal(new Uri("https://res.openai.azure.com/openai/v1/"), ChatModel.Endpoint(settings.Model));
+            Assert.Equal(new Uri("https://res.openai.azure.com/openai/v1/"), OpenAIConnection.Endpoint(settings.Model));
 
             File.WriteAllText(path, """{ "model": { "api_key": "sk-secret-value", "temperature": "hot" } }""");
             var error = Assert.Throws<InvalidDataException>(() => AgentSettings.Load(path));

@@ -24,7 +24,7 @@ public sealed class DockerEvalTests
               "seeds": [1, 2],
               "budgets": { "max_steps": 30 },
               "concurrency": { "max_cells": 2, "cpus": 2 },
-              "scoring": { "repeats": 1 }
+              "scoring": { "pairs": 1 }
             }
             """);
         var results = Path.Combine(world.Root, "docker.sqlite");
@@ -63,7 +63,7 @@ public sealed class DockerEvalTests
         using var world = new QuickTask();
         var spec = world.WriteSpec("kill.json", """
             { "name": "kill", "tasks": ["test/quick"], "agents": [ { "kind": "noop", "settings": { "run_wait_seconds": 120 } } ],
-              "seeds": [1, 2], "concurrency": { "max_cells": 1 }, "scoring": { "repeats": 1 } }
+              "seeds": [1, 2], "concurrency": { "max_cells": 1 }, "scoring": { "pairs": 1 } }
             """);
         var results = Path.Combine(world.Root, "kill.sqlite");
         string[] args = ["eval", spec, "--results", results, "--tasks-dir", world.TasksDirectory, "--json"];
@@ -114,7 +114,7 @@ public sealed class DockerEvalTests
         using var world = new QuickTask();
         var spec = world.WriteSpec("interrupt.json", """
             { "name": "interrupt", "tasks": ["test/quick"], "agents": [ { "kind": "noop", "settings": { "run_wait_seconds": 120 } } ],
-              "seeds": [1], "concurrency": { "max_cells": 1 }, "scoring": { "repeats": 1 } }
+              "seeds": [1], "concurrency": { "max_cells": 1 }, "scoring": { "pairs": 1 } }
             """);
         var results = Path.Combine(world.Root, "interrupt.sqlite");
         using var process = Process.Start(Cli.StartInfo(world, ["eval", spec, "--results", results, "--tasks-dir", world.TasksDirectory, "--json"]))!;

@@ -10,7 +10,7 @@ public sealed class ResumeTests
 {
     private const string Spec = """
         { "name": "resume", "tasks": ["test/quick"], "agents": [ { "kind": "noop", "settings": { "run_wait_seconds": 60 } } ],
-          "seeds": [1, 2], "scoring": { "repeats": 1 } }
+          "seeds": [1, 2], "scoring": { "pairs": 1 } }
         """;
 
     private static EvalOptions Options(QuickTask world, string results, SimulatedSandbox sandbox) => new()

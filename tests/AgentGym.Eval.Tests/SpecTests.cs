@@ -16,7 +16,7 @@ public sealed class SpecTests
           "seeds": 2,
           "budgets": { "max_steps": 40, "wall_clock_seconds": 600 },
           "concurrency": { "max_cells": 2, "cpus": 2, "gpus": ["0", "1"] },
-          "scoring": { "repeats": 1 }
+          "scoring": { "pairs": 1 }
         }
         """;
 
@@ -31,7 +31,7 @@ public sealed class SpecTests
         Assert.Equal(40, spec.Budgets.MaxSteps);
         Assert.Equal(TimeSpan.FromMinutes(10), spec.Budgets.WallClock);
         Assert.Equal(["0", "1"], spec.Concurrency.GpuIds);
-        Assert.Equal(1, spec.Scoring.Repeats);
+        Assert.Equal(1, spec.Scoring.Pairs);
         var cells = spec.Cells();
         Assert.Equal(8, cells.Count);
         Assert.All(cells.Take(4), c => Assert.Equal(1, c.Seed));
@@ -67,7 +67,7 @@ public sealed class SpecTests
     [InlineData("""{ "tasks": ["t"], "agents": [ { "kind": "noop" }, { "kind": "noop" } ] }""", "agents")]
     [InlineData("""{ "tasks": ["t"], "agents": [ { "kind": "noop" } ], "concurrency": { "gpus": ["0", "0"] } }""", "concurrency.gpus[1]")]
     [InlineData("""{ "tasks": ["t"], "agents": [ { "kind": "noop" } ], "concurrency": { "max_cells": 0 } }""", "concurrency.max_cells")]
-    [InlineData("""{ "tasks": ["t"], "agents": [ { "kind": "noop" } ], "scoring": { "repeats": 1.5 } }""", "scoring.repeats")]
+    [InlineData("""{ "tasks": ["t"], "agents": [ { "kind": "noop" } ], "scoring": { "pairs": 1.5 } }""", "scoring.pairs")]
     [InlineData("""{ "tasks": ["t"], "agents": [ { "kind": "noop", "price": { "input_per_million": 1 } } ] }""", "agents[0].price.output_per_million")]
     [InlineData("""{ "tasks": ["t"], "agents": [ { "kind": "noop", "settings": { "run_wait_seconds": "soon" } } ] }""", "agents[0].settings.run_wait_seconds")]
     [InlineData("""{ "tasks": ["t"], "scaffolds": ["aide"] }""", "models")]

@@ -1,5 +1,7 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using AgentGym.Core.Environment;
+using AgentGym.Core.Json;
+using AgentGym.Core.Scoring;
 using Xunit.Abstractions;
 
 namespace AgentGym.Verifier.Tests;
@@ -13,12 +15,12 @@ public sealed class EndToEndTests(VerificationWorld world, ITestOutputHelper out
 {
     private const string ExportMarker = "# EXPORT";
 
-    private static bool Passed(SubmissionVerdict v, string check) => v.Checks[check]?["passed"]?.GetValue<bool>() == true;
+    private static bool Passed(SubmissionVerdict v, string check) => v.Checks.Named().Single(c => c.Name == check).Check.Passed;
 
     private void Show(SubmissionVerdict v)
     {
         output.WriteLine(v.Summary);
-        output.WriteLine(v.Checks.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+        output.WriteLine(JsonSerializer.Serialize(v.Checks, JsonDefaults.Indented));
     }
 
     private static Func<string, string> Replace(string from, string to) => s =>
@@ -41,7 +43,7 @@ public sealed class EndToEndTests(VerificationWorld world, ITestOutputHelper out
         Assert.Equal(0, v.Reward);
         Assert.False(Passed(v, check), $"{check} should have failed");
         Assert.Contains(check, v.Summary, StringComparison.Ordinal);
-        var failed = v.Checks.Where(c => c.Value?["passed"]?.GetValue<bool>() != true).Select(c => c.Key).Order().ToList();
+        var failed = v.Checks.Named().Where(c => !c.Check.Passed).Select(c => c.Name).Order().ToList();
         Assert.Equal(consequences.Append(check).Order().ToList(), failed);
     }
 
@@ -55,20 +57,23 @@ public sealed class EndToEndTests(VerificationWorld world, ITestOutputHelper out
     }
 
     [DockerFact]
-    public async Task A_real_speedup_passes_over_two_repeats_with_fsr_near_one()
+    public async Task A_real_speedup_passes_over_two_pairs_with_fsr_near_one()
     {
-        var v = await world.ScoreAsync(Fast, repeats: 2);
+        var v = await world.ScoreAsync(Fast, pairs: 2);
         Show(v);
         Assert.True(v.Passed, v.Summary);
         Assert.InRange(v.Reward, 0.6, 1.4);
-        Assert.Equal(2, v.Checks["significance"]!["n"]!.GetValue<int>());
-        Assert.NotNull(v.Checks["significance"]!["p_value"]);
-        Assert.True(v.Checks["causality"]!["repeats"]!.AsArray().All(r => r!["ok"]!.GetValue<bool>()));
+        Assert.Equal(2, v.Checks.Timing!.Pairs.Count);
+        Assert.Equal(true, v.Checks.Timing.SignificantlyFaster);
+        Assert.All(v.Checks.Causality!.Runs, r => Assert.Equal((true, 31), (r.Ok, r.PositionsProbed)));
+        // both pairs trained on their own permutation of the vocabulary, and the honest script learned each
+        Assert.Equal(2, v.Checks.Runs!.Runs.Select(r => r.PermutationSeed).Distinct().Count());
     }
 
     [DockerFact]
-    public async Task A_fake_low_val_loss_in_the_log_fails_significance() =>
-        AssertCaughtBy(await world.ScoreAsync(Then(Fast, Replace("STEPS = 30", "STEPS = 2"), Replace("val_loss:{v_loss:.4f}", "val_loss:{0.5:.4f}"))), "significance");
+    public async Task A_fake_low_val_loss_in_the_log_fails_the_loss_agreement() =>
+        AssertCaughtBy(await world.ScoreAsync(Then(Fast, Replace("STEPS = 30", "STEPS = 2"), Replace("val_loss:{v_loss:.4f}", "val_loss:{0.5:.4f}"))),
+            "loss_agreement", "target");
 
     [DockerFact]
     public async Task Under_reported_train_time_fails_time_agreement()
@@ -76,13 +81,35 @@ public sealed class EndToEndTests(VerificationWorld world, ITestOutputHelper out
         // The start's 3 s of timed steps, reported as a quarter: far outside tolerance and slack on any machine.
         var v = await world.ScoreAsync(Replace("REPORT = 1.0", "REPORT = 0.25"));
         AssertCaughtBy(v, "time_agreement");
-        // and had it slipped through, the reward would have used the host's measure, not the claim
-        var row = v.Checks["time_agreement"]!["repeats"]![0]!;
-        Assert.True(row["verified_train_time_ms"]!.GetValue<double>() > 1.5 * row["reported_train_time_ms"]!.GetValue<double>());
+        // and had it slipped through, the verified time would have been the wall time less the start's untimed part
+        var run = v.Checks.Runs!.Runs.Single(r => r.Role == PairRole.Submission);
+        Assert.True(run.VerifiedTrainTimeMs > 1.5 * run.ReportedTrainTimeMs, $"{run.VerifiedTrainTimeMs} vs {run.ReportedTrainTimeMs}");
     }
 
     [DockerFact]
-    public async Task Training_on_the_visible_val_split_fails_the_heldout_gap()
+    public async Task Training_before_the_timer_starts_counts_as_training()
+    {
+        // 150 hidden steps before the clock starts, then the honest 30 fast steps
+        const string hidden = """
+            for _ in range(150):
+                ix = torch.randint(len(train) - T - 1, (16,))
+                chunk = train[ix[:, None] + torch.arange(T + 1)[None, :]]
+                loss = F.cross_entropy(model(chunk[:, :-1]).reshape(-1, V), chunk[:, 1:].reshape(-1))
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            t0 = time.perf_counter()
+            for step in range(1, STEPS + 1):
+            """;
+        var v = await world.ScoreAsync(Then(Fast, Replace("t0 = time.perf_counter()\nfor step in range(1, STEPS + 1):\n", hidden + "\n")));
+        Show(v);
+        var pair = v.Checks.Timing!.Pairs.Single();
+        Assert.True(pair.CountedUntimedMs > 1000, $"counted {pair.CountedUntimedMs} ms of hidden work");
+        Assert.True(pair.SubmissionMs > pair.CountedUntimedMs, $"{pair.SubmissionMs}");
+    }
+
+    [DockerFact]
+    public async Task Training_on_the_visible_val_split_misses_the_held_out_target()
     {
         // Exports a table of 5-token contexts memorised from the val tokens (hashed): causal, and far below target on
         // the val split, but it has seen almost none of the held-out contexts.
@@ -109,11 +136,73 @@ public sealed class EndToEndTests(VerificationWorld world, ITestOutputHelper out
 
             export_model = Memoriser(val)
             """;
-        var v = await world.ScoreAsync(Then(Fast, BeforeExport(memoriser)));
-        AssertCaughtBy(v, "heldout_gap");
-        Assert.True(v.Checks["heldout_gap"]!["mean_gap"]!.GetValue<double>() > 0.5);
+        var v = await world.ScoreAsync(Then(Fast, BeforeExport(memoriser + "\nprint(f\"step:{STEPS}/{STEPS} val_loss:{evaluate(export_model):.4f} train_time:{train_time:.0f}ms step_avg:0ms\", flush=True)")));
+        AssertCaughtBy(v, "target");
+        Assert.True(v.Checks.Target!.MeanHeldoutGap > 0.5, $"gap {v.Checks.Target.MeanHeldoutGap}");
         Assert.True(Passed(v, "causality"));
-        Assert.True(Passed(v, "significance"));
+        Assert.True(Passed(v, "loss_agreement"));
+    }
+
+    [DockerFact]
+    public async Task A_precomputed_table_collapses_on_the_permuted_vocabulary()
+    {
+        // The true transition table, pasted into the script as a literal and exported with no training: below the
+        // target on the original token ids, noise once verification permutes the vocabulary.
+        var rows = string.Join(",\n", world.TrueTransitions.Select(r => "[" + string.Join(", ", r.Select(x => Math.Log(x).ToString("F3", System.Globalization.CultureInfo.InvariantCulture))) + "]"));
+        var table = $$"""
+            TABLE = torch.tensor([
+            {{rows}}
+            ])
+
+
+            class Table(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.register_buffer("table", TABLE)
+
+                def forward(self, idx):
+                    return self.table[idx]
+
+
+            export_model = Table()
+            print(f"step:{STEPS}/{STEPS} val_loss:{evaluate(export_model):.4f} train_time:{train_time:.0f}ms step_avg:0ms", flush=True)
+            """;
+        var v = await world.ScoreAsync(Then(Fast, Replace("STEPS = 30", "STEPS = 2"), BeforeExport(table)));
+        AssertCaughtBy(v, "target");
+        Assert.True(v.Checks.Target!.MeanHeldoutLoss > 3, $"held-out loss {v.Checks.Target.MeanHeldoutLoss}");
+    }
+
+    [DockerFact]
+    public async Task A_checkpoint_in_the_workspace_never_reaches_a_verification_run()
+    {
+        var v = await world.ScoreAsync(Then(Fast, Replace("model = Model()", "assert not os.path.exists(\"ckpt.pt\"), \"a checkpoint reached the run\"\nmodel = Model()")),
+            extraFiles: new Dictionary<string, byte[]> { ["ckpt.pt"] = [0x50, 0x4b, 0x03, 0x04, 0x00, 0xff, 0x00] });
+        Show(v);
+        Assert.True(v.Passed, v.Summary);
+        Assert.Equal(["ckpt.pt"], v.Checks.Source.Excluded.Select(f => f.Path));
+    }
+
+    [DockerFact]
+    public async Task Exported_weights_other_than_the_evaluated_ones_fail_the_loss_agreement()
+    {
+        // logs the val loss of 2 steps, then exports a bigram table it counts (for a few ms) on the training split
+        const string counted = """
+            counts = torch.full((V, V), 0.01)
+            counts.index_put_((train[:-1], train[1:]), torch.ones(len(train) - 1), accumulate=True)
+
+
+            class Counted(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.register_buffer("table", (counts / counts.sum(1, keepdim=True)).log())
+
+                def forward(self, idx):
+                    return self.table[idx]
+
+
+            export_model = Counted()
+            """;
+        AssertCaughtBy(await world.ScoreAsync(Then(Fast, Replace("STEPS = 30", "STEPS = 2"), BeforeExport(counted))), "loss_agreement");
     }
 
     [DockerFact]
@@ -131,7 +220,33 @@ public sealed class EndToEndTests(VerificationWorld world, ITestOutputHelper out
 
             export_model = Peek(model)
             """;
-        AssertCaughtBy(await world.ScoreAsync(Then(Fast, BeforeExport(peek))), "causality");
+        AssertCaughtBy(await world.ScoreAsync(Then(Fast, BeforeExport(peek))), "causality", "loss_agreement");
+    }
+
+    [DockerFact]
+    public async Task A_model_that_peeks_everywhere_but_at_a_few_positions_fails_causality()
+    {
+        // The old probe looked at positions 0, T/2 and T-2 only; this model is causal exactly there.
+        const string peek = """
+            class PeekMostly(nn.Module):
+                def __init__(self, base):
+                    super().__init__()
+                    self.base = base
+                    mask = torch.ones(T)
+                    mask[[0, T // 2, T - 2]] = 0.0
+                    self.register_buffer("mask", mask)
+
+                def forward(self, idx):
+                    L = idx.size(1)
+                    return self.base(idx) + 8.0 * self.mask[:L, None] * F.one_hot(torch.roll(idx, -1, dims=1), V).float()
+
+
+            export_model = PeekMostly(model)
+            print(f"step:{STEPS}/{STEPS} val_loss:{evaluate(export_model):.4f} train_time:{train_time:.0f}ms step_avg:0ms", flush=True)
+            """;
+        var v = await world.ScoreAsync(Then(Fast, BeforeExport(peek)));
+        AssertCaughtBy(v, "causality");
+        Assert.Contains("more positions", string.Join(" ", v.Checks.Causality!.Runs.Single().Failures), StringComparison.Ordinal);
     }
 
     [DockerFact]
@@ -139,14 +254,14 @@ public sealed class EndToEndTests(VerificationWorld world, ITestOutputHelper out
     {
         var v = await world.ScoreAsync(Then(Fast, Replace("VAL_TOKENS = int(os.environ[\"AGENTGYM_VAL_TOKENS\"])", "VAL_TOKENS = 512")));
         AssertCaughtBy(v, "protected");
-        Assert.True(Passed(v, "runs"));
+        Assert.Null(v.Checks.Runs); // nothing runs once the protected region changed
     }
 
     [DockerFact]
     public async Task A_script_that_exports_no_model_fails_the_model_check()
     {
         var v = await world.ScoreAsync(Then(Fast, BeforeExport("import sys\nsys.exit(0)")));
-        AssertCaughtBy(v, "model", "causality", "loss", "significance", "heldout_gap");
-        Assert.Contains("model.pt", v.Checks["model"]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        AssertCaughtBy(v, "model", "causality", "loss_agreement", "target");
+        Assert.Contains("model.pt", v.Checks.Model!.Reason, StringComparison.Ordinal);
     }
 }

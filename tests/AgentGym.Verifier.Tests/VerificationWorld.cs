@@ -7,8 +7,7 @@ namespace AgentGym.Verifier.Tests;
 
 /// <summary>
 /// Shared by the end-to-end tests: a synthetic dataset (an order-1 Markov chain over 32 symbols, so a tiny model
-/// learns it in 30 steps and a memoriser of the val split shows a clear held-out gap), the starting script and a
-/// cache folder, so that the starting record is measured once for the whole collection.
+/// learns it in 30 steps and a memoriser of the val split shows a clear held-out gap) and the starting script.
 /// </summary>
 public sealed class VerificationWorld : IDisposable
 {
@@ -22,6 +21,12 @@ public sealed class VerificationWorld : IDisposable
         File.WriteAllText(Path.Combine(StartDirectory, "train_gpt.py"), StartScript);
         var rng = new Random(5);
         var successors = Enumerable.Range(0, Vocab).Select(_ => Enumerable.Range(0, Vocab).OrderBy(_ => rng.Next()).Take(3).ToArray()).ToArray();
+        TrueTransitions = [.. successors.Select(next =>
+        {
+            var row = Enumerable.Repeat(1e-4, Vocab).ToArray();
+            row[next[0]] += 0.6; row[next[1]] += 0.3; row[next[2]] += 0.1;
+            return row;
+        })];
         WriteShard(Path.Combine(DataDirectory, "ds", "visible", "train_000.bin"), Chain(successors, 100_000, 1));
         WriteShard(Path.Combine(DataDirectory, "ds", "visible", "val_000.bin"), Chain(successors, 8192, 2));
         WriteShard(Path.Combine(DataDirectory, "ds", "heldout", "heldout_000.bin"), Chain(successors, 8192, 3));
@@ -32,13 +37,15 @@ public sealed class VerificationWorld : IDisposable
     public string StartScript { get; }
     public string StartDirectory => Path.Combine(Root, "start");
     public string DataDirectory => Path.Combine(Root, "data");
-    public string CacheDirectory => Path.Combine(Root, "cache");
+
+    /// <summary>The transition matrix the data was drawn from: what a precomputed table would smuggle in.</summary>
+    public double[][] TrueTransitions { get; }
 
     /// <summary>
-    /// The start sleeps 100 ms in each of its 30 timed steps; the "record" does not. Baseline and record times assume
-    /// about 20 ms of compute a step, so FSR is about 0 for the start and about 1 without the sleep.
+    /// The start sleeps 100 ms in each of its 30 timed steps; the "record" does not. The reference ratio record/baseline
+    /// assumes about 20 ms of compute a step, so FSR is about 0 for the start and about 1 without the sleep.
     /// </summary>
-    public static TaskManifest Task(int repeats = 1) => new()
+    public static TaskManifest Task(int pairs = 1) => new()
     {
         Id = "e2e/tiny",
         Title = "tiny",
@@ -54,12 +61,9 @@ public sealed class VerificationWorld : IDisposable
         Verification = new VerificationSettings
         {
             Mode = VerificationModes.Independent,
-            Repeats = repeats,
+            Pairs = pairs,
             PValue = 0.05,
             TimeTolerance = 0.1,
-            // generous: the untimed part is mostly Python start-up, which swings by seconds on a loaded 2-core host
-            UntimedTolerance = 0.5,
-            HeldoutGapTolerance = 0.1,
             EvalSequenceLength = 32,
             Protected = [new ProtectedRegion { File = "train_gpt.py", StartMarker = "# --- protected: data loading ---", EndMarker = "# --- end protected ---" }],
         },
@@ -67,20 +71,20 @@ public sealed class VerificationWorld : IDisposable
     };
 
     /// <summary>Scores a variant of the starting script (the edit applied to its text).</summary>
-    public async Task<SubmissionVerdict> ScoreAsync(Func<string, string> edit, int repeats = 1)
+    public async Task<SubmissionVerdict> ScoreAsync(Func<string, string> edit, int pairs = 1, IReadOnlyDictionary<string, byte[]>? extraFiles = null)
     {
         var dir = Path.Combine(Root, "submissions", Guid.NewGuid().ToString("N"));
         var code = Path.Combine(dir, "code");
         Directory.CreateDirectory(code);
         var script = edit(StartScript);
         File.WriteAllText(Path.Combine(code, "train_gpt.py"), script);
-        var task = Task(repeats);
+        foreach (var (name, bytes) in extraFiles ?? new Dictionary<string, byte[]>()) File.WriteAllBytes(Path.Combine(code, name), bytes);
+        var task = Task(pairs);
         var submission = new Submission(task, new EpisodeInfo("e2e", task.Id, dir, code, Path.Combine(dir, "trajectory.jsonl"), HintRegime.None, 1),
             code, StartDirectory, null);
         var scorer = SubmissionScorers.Create(TestSandboxes.Docker(), new ScoringOptions
         {
             DataDirectory = DataDirectory,
-            CacheDirectory = CacheDirectory,
             VerifierImage = DockerEnvironment.VerifierImage,
         });
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));

@@ -1,80 +1,47 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
-using System.Globalization;
-using System.Net;
+using System.Text.Json.Nodes;
+using AgentGym.Agents.Llm.Tolerance;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using Microsoft.SemanticKernel.Connectors.OpenAI;
-using OpenAI;
 using Polly;
-using Polly.Retry;
 
 namespace AgentGym.Agents.Llm;
 
-/// <summary>Why a retry happened and how long it waited; for logs and tests.</summary>
-internal readonly record struct RetryEvent(int Attempt, int? StatusCode, TimeSpan Delay, string Reason);
-
 /// <summary>
-/// A chat model reached through Semantic Kernel's OpenAI connector, with one retry layer: the OpenAI client's own
-/// retries are switched off (ClientRetryPolicy with 0 retries) and its NetworkTimeout bounds each attempt, so that the
-/// Polly pipeline alone decides, honouring Retry-After, and the two layers never multiply.
+/// The chat model of one episode: an <see cref="AgentChatClient"/> (the gym's OpenAI client or a builder's own),
+/// the one retry layer (<see cref="ChatRetry"/>) and the tolerant reply layer around every call. A reply that stays
+/// unreadable after the retries is returned as a turn with an error, never thrown: it costs a model turn, not the episode.
 /// </summary>
 internal sealed class ChatModel
 {
-    private readonly IChatCompletionService _service;
+    private readonly AgentChatClient _client;
     private readonly ResiliencePipeline _pipeline;
 
-    private ChatModel(ModelOptions options, IChatCompletionService service, ResiliencePipeline pipeline)
+    private ChatModel(AgentChatClient client, ModelOptions options, ResiliencePipeline pipeline)
     {
+        _client = client;
         Options = options;
-        _service = service;
         _pipeline = pipeline;
     }
 
     public ModelOptions Options { get; }
 
-    public static ChatModel Create(ModelOptions options, ChatModelContext context)
-    {
-        var key = ApiKeys.Resolve(options, context.Environment);
-        var clientOptions = new OpenAIClientOptions
-        {
-            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-            NetworkTimeout = TimeSpan.FromSeconds(options.RequestTimeoutSeconds),
-            UserAgentApplicationId = "agentgym",
-        };
-        if (Endpoint(options) is { } endpoint) clientOptions.Endpoint = endpoint;
-        var credential = new ApiKeyCredential(key);
-        // Azure's v1 API authenticates with an api-key header; everyone else takes a bearer token.
-        // The policy constructor is marked experimental (OPENAI001) but is the documented way to change the header.
-#pragma warning disable OPENAI001
-        var client = options.Provider == ModelProvider.Azure
-            ? new OpenAIClient(ApiKeyAuthenticationPolicy.CreateHeaderApiKeyPolicy(credential, "api-key"), clientOptions)
-            : new OpenAIClient(credential, clientOptions);
-#pragma warning restore OPENAI001
-        var service = new OpenAIChatCompletionService(options.Model, client);
-        return new ChatModel(options, service, BuildPipeline(options, context));
-    }
+    /// <summary>What agent.json records about the model (no key).</summary>
+    public JsonObject Describe() => _client.Describe(Options);
 
-    internal static Uri? Endpoint(ModelOptions options)
-    {
-        switch (options.Provider)
-        {
-            case ModelProvider.Azure:
-                var e = options.Endpoint ?? throw new InvalidOperationException("Azure OpenAI needs an endpoint, e.g. https://RESOURCE.openai.azure.com/.");
-                var path = e.AbsolutePath.TrimEnd('/');
-                return path.EndsWith("/openai/v1", StringComparison.OrdinalIgnoreCase)
-                    ? new Uri(e.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/")
-                    : new Uri(e.GetLeftPart(UriPartial.Authority) + path + "/openai/v1/");
-            case ModelProvider.OpenAICompatible:
-                return options.Endpoint ?? throw new InvalidOperationException("An OpenAI-compatible provider needs an endpoint, e.g. http://localhost:8000/v1.");
-            default:
-                return options.Endpoint;
-        }
-    }
+    public static ChatModel Create(ModelOptions options, ChatModelContext context) =>
+        Create(AgentChatClient.FromOptions(options, context.Environment), options, context);
 
+    public static ChatModel Create(AgentChatClient client, ModelOptions options, ChatModelContext context) =>
+        new(client, options, ChatRetry.Build(options, context));
+
+    /// <summary>
+    /// The request settings. A builder's client keeps its own model id (the options' default would override it);
+    /// temperature, reasoning effort, output limit and seed apply to every client.
+    /// </summary>
     public OpenAIPromptExecutionSettings Settings(int seed, FunctionChoiceBehavior? functions) => new()
     {
-        ModelId = Options.Model,
+        ModelId = _client.IsGymClient ? Options.Model : null,
         Temperature = Options.Temperature,
         ReasoningEffort = Options.ReasoningEffort,
         MaxTokens = Options.MaxOutputTokens,
@@ -82,86 +49,28 @@ internal sealed class ChatModel
         FunctionChoiceBehavior = functions,
     };
 
-    public async Task<ChatMessageContent> CompleteAsync(ChatHistory history, OpenAIPromptExecutionSettings settings, Kernel? kernel, CancellationToken cancellationToken) =>
-        await _pipeline.ExecuteAsync(
-            async token => await _service.GetChatMessageContentAsync(history, settings, kernel, token).ConfigureAwait(false),
-            cancellationToken).ConfigureAwait(false);
-
-    private static ResiliencePipeline BuildPipeline(ModelOptions options, ChatModelContext context)
+    /// <summary>One model call with retries; the reply normalised for the loop.</summary>
+    /// <param name="nextStep">The step number the reply's first tool call would become (for made-up ids).</param>
+    public async Task<ModelTurn> CompleteAsync(ChatHistory history, PromptExecutionSettings settings, Kernel? kernel, int nextStep, CancellationToken cancellationToken)
     {
-        var random = new Random(context.Seed);
-        var maxDelay = TimeSpan.FromSeconds(options.MaxRetryDelaySeconds);
-        var retry = new RetryStrategyOptions
+        try
         {
-            MaxRetryAttempts = Math.Max(0, options.MaxRetries),
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = context.BaseRetryDelay,
-            MaxDelay = maxDelay,
-            // Jitter from the episode's seed: a rerun waits the same way.
-            Randomizer = random.NextDouble,
-            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && IsTransient(ex, args.Context.CancellationToken)),
-            DelayGenerator = args =>
+            var (reply, repairs) = await _pipeline.ExecuteAsync(async token =>
             {
-                var after = args.Outcome.Exception is { } ex ? RetryAfter(ex, context.Time) : null;
-                return ValueTask.FromResult<TimeSpan?>(after is { } a ? (a > maxDelay ? maxDelay : a) : null);
-            },
-            OnRetry = args =>
-            {
-                var ex = args.Outcome.Exception;
-                context.OnRetry?.Invoke(new RetryEvent(args.AttemptNumber + 1, StatusOf(ex), args.RetryDelay, Describe(ex)));
-                return ValueTask.CompletedTask;
-            },
-        };
-        return new ResiliencePipelineBuilder { TimeProvider = context.Time }.AddRetry(retry).Build();
-    }
-
-    internal static bool IsTransient(Exception ex, CancellationToken cancellationToken)
-    {
-        if (cancellationToken.IsCancellationRequested) return false;
-        return StatusOf(ex) switch
-        {
-            408 or 409 or 429 => true,
-            >= 500 and < 600 => true,
-            null => ex is HttpOperationException or HttpRequestException or TimeoutException or OperationCanceledException or ClientResultException
-                    || ex.InnerException is { } inner && IsTransient(inner, cancellationToken),
-            _ => false,
-        };
-    }
-
-    private static int? StatusOf(Exception? ex) => ex switch
-    {
-        HttpOperationException { StatusCode: { } code } => (int)code,
-        ClientResultException { Status: > 0 } c => c.Status,
-        HttpOperationException { InnerException: ClientResultException { Status: > 0 } c } => c.Status,
-        _ => null,
-    };
-
-    /// <summary>Retry-After (seconds or an HTTP date) or retry-after-ms from the failed response, when the server sent one.</summary>
-    internal static TimeSpan? RetryAfter(Exception ex, TimeProvider time)
-    {
-        var response = (ex as ClientResultException ?? ex.InnerException as ClientResultException)?.GetRawResponse();
-        if (response is null) return null;
-        if (response.Headers.TryGetValue("retry-after-ms", out var ms) && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var millis) && millis >= 0)
-            return TimeSpan.FromMilliseconds(millis);
-        if (!response.Headers.TryGetValue("Retry-After", out var value) || value is null) return null;
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
-            return TimeSpan.FromSeconds(seconds);
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
-        {
-            var wait = date - time.GetUtcNow();
-            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+                var notes = ReplyRepairs.Begin();
+                var replies = await _client.Service.GetChatMessageContentsAsync(history, settings, kernel, token).ConfigureAwait(false);
+                if (replies.Count == 0 || replies[0] is null) throw new ModelReplyException("choices", "is empty or null");
+                List<string> copy;
+                lock (notes) copy = [.. notes];
+                return (replies[0], copy);
+            }, cancellationToken).ConfigureAwait(false);
+            return ReplyNormalizer.Normalize(reply, nextStep, repairs);
         }
-        return null;
+        catch (Exception ex) when (ChatRetry.Unreadable(ex) is { } unreadable && !cancellationToken.IsCancellationRequested)
+        {
+            return new ModelTurn(null, null, [], TokenUsage.Unknown, [], unreadable);
+        }
     }
-
-    private static string Describe(Exception? ex) => ex switch
-    {
-        null => "no exception",
-        _ when StatusOf(ex) is { } code => $"HTTP {code.ToString(CultureInfo.InvariantCulture)} ({(HttpStatusCode)code})",
-        OperationCanceledException or TimeoutException => "the request timed out",
-        _ => ex.GetType().Name,
-    };
 }
 
 /// <summary>What a chat model needs from its surroundings; tests swap time, environment variables and delays.</summary>

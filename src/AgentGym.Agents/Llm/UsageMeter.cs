@@ -1,35 +1,59 @@
 using System.Text.Json.Nodes;
-using Microsoft.SemanticKernel;
+using Microsoft.Extensions.AI;
 using OpenAI.Chat;
 
 namespace AgentGym.Agents.Llm;
 
-/// <summary>Token usage of one or more model calls, as the provider reported it.</summary>
-internal readonly record struct TokenUsage(int ModelCalls, long InputTokens, long OutputTokens, long TotalTokens, long ReasoningTokens, long CachedInputTokens)
+/// <summary>
+/// Token usage of one or more model calls, as the providers reported it. A count no call reported is null (unknown),
+/// not 0; <see cref="CallsWithoutUsage"/> counts the calls whose client reported no usage at all, so a sum over calls
+/// that mixes both says how much of it is known.
+/// </summary>
+internal readonly record struct TokenUsage(
+    int ModelCalls, long? InputTokens, long? OutputTokens, long? TotalTokens, long? ReasoningTokens, long? CachedInputTokens, int CallsWithoutUsage)
 {
-    public static TokenUsage operator +(TokenUsage a, TokenUsage b) => new(
-        a.ModelCalls + b.ModelCalls, a.InputTokens + b.InputTokens, a.OutputTokens + b.OutputTokens,
-        a.TotalTokens + b.TotalTokens, a.ReasoningTokens + b.ReasoningTokens, a.CachedInputTokens + b.CachedInputTokens);
+    /// <summary>One call whose client reported no usage.</summary>
+    public static TokenUsage Unknown { get; } = new(1, null, null, null, null, null, 1);
 
-    /// <summary>The usage of one chat completion; a call whose provider sent no usage still counts as a call.</summary>
+    public static TokenUsage operator +(TokenUsage a, TokenUsage b) => new(
+        a.ModelCalls + b.ModelCalls, Add(a.InputTokens, b.InputTokens), Add(a.OutputTokens, b.OutputTokens),
+        Add(a.TotalTokens, b.TotalTokens), Add(a.ReasoningTokens, b.ReasoningTokens), Add(a.CachedInputTokens, b.CachedInputTokens),
+        a.CallsWithoutUsage + b.CallsWithoutUsage);
+
+    private static long? Add(long? a, long? b) => a is null ? b : b is null ? a : a + b;
+
+    /// <summary>
+    /// The usage of one chat completion: OpenAI's ChatTokenUsage (the gym's own client, or an SK OpenAI connector) or
+    /// Microsoft.Extensions.AI's UsageDetails (any IChatClient, through SK's adapter); anything else is unknown.
+    /// </summary>
     public static TokenUsage Of(Microsoft.SemanticKernel.ChatMessageContent message)
     {
-        var usage = message.InnerContent is ChatCompletion completion ? completion.Usage
-            : message.Metadata?.TryGetValue("Usage", out var u) == true ? u as ChatTokenUsage : null;
-        if (usage is null) return new TokenUsage(1, 0, 0, 0, 0, 0);
-        return new TokenUsage(1, usage.InputTokenCount, usage.OutputTokenCount, usage.TotalTokenCount,
-            usage.OutputTokenDetails?.ReasoningTokenCount ?? 0, usage.InputTokenDetails?.CachedTokenCount ?? 0);
+        object? usage = message.InnerContent is ChatCompletion completion ? completion.Usage : null;
+        if (usage is null && message.Metadata?.TryGetValue("Usage", out var u) == true) usage = u;
+        return usage switch
+        {
+            ChatTokenUsage o => new TokenUsage(1, o.InputTokenCount, o.OutputTokenCount, o.TotalTokenCount,
+                o.OutputTokenDetails?.ReasoningTokenCount, o.InputTokenDetails?.CachedTokenCount, 0),
+            UsageDetails d when d.InputTokenCount is not null || d.OutputTokenCount is not null || d.TotalTokenCount is not null =>
+                new TokenUsage(1, d.InputTokenCount, d.OutputTokenCount, d.TotalTokenCount, d.ReasoningTokenCount, d.CachedInputTokenCount, 0),
+            _ => Unknown,
+        };
     }
 
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson()
     {
-        ["model_calls"] = ModelCalls,
-        ["input_tokens"] = InputTokens,
-        ["output_tokens"] = OutputTokens,
-        ["total_tokens"] = TotalTokens,
-        ["reasoning_tokens"] = ReasoningTokens,
-        ["cached_input_tokens"] = CachedInputTokens,
-    };
+        var json = new JsonObject
+        {
+            ["model_calls"] = ModelCalls,
+            ["input_tokens"] = InputTokens,
+            ["output_tokens"] = OutputTokens,
+            ["total_tokens"] = TotalTokens,
+            ["reasoning_tokens"] = ReasoningTokens,
+            ["cached_input_tokens"] = CachedInputTokens,
+        };
+        if (CallsWithoutUsage > 0) json["calls_without_usage"] = CallsWithoutUsage;
+        return json;
+    }
 }
 
 /// <summary>

@@ -59,6 +59,7 @@ internal sealed class SearchScaffold(ScaffoldKind kind, ChatModelFactory models,
         private SearchNode? _submitted;
         private int _drafts;
         private int _proposals;
+        private int _unreadableReplies;
 
         public Search(SearchScaffold owner, ChatModel model, GymSession session, ResetResult reset, ResetOptions resetOptions)
         {
@@ -167,10 +168,17 @@ internal sealed class SearchScaffold(ScaffoldKind kind, ChatModelFactory models,
             for (var attempt = 1; attempt <= Options.MaxEditAttempts && !Session.Over; attempt++)
             {
                 node.EditAttempts = attempt;
-                var reply = await _model.CompleteAsync(history, settings, null, cancellationToken).ConfigureAwait(false);
-                Session.Usage.Add(TokenUsage.Of(reply));
-                node.Plan ??= Plan(reply.Content);
-                var (blocks, problems) = EditBlocks.Parse(reply.Content, _mainFile, parent.Code.Keys.ToList());
+                var reply = await _model.CompleteAsync(history, settings, null, Session.Steps + 1, cancellationToken).ConfigureAwait(false);
+                Session.Usage.Add(reply.Usage);
+                if (reply.Error is { } unreadable)
+                {
+                    // An unreadable reply (after the retries) costs this attempt, not the episode.
+                    _unreadableReplies++;
+                    history.AddUserMessage(Prompts.Render("unreadable_reply.md", new Dictionary<string, string> { ["error"] = unreadable.Message }));
+                    continue;
+                }
+                node.Plan ??= Plan(reply.Text);
+                var (blocks, problems) = EditBlocks.Parse(reply.Text, _mainFile, parent.Code.Keys.ToList());
                 var errors = new List<string>(problems);
                 var done = new List<string>();
                 foreach (var (block, index) in blocks.Select((b, i) => (b, i + 1)))
@@ -187,7 +195,7 @@ internal sealed class SearchScaffold(ScaffoldKind kind, ChatModelFactory models,
                     }
                 }
                 if (errors.Count == 0) { applied = true; break; }
-                history.Add(reply);
+                history.Add(reply.Message!);
                 history.AddUserMessage(Prompts.Render("scaffold/edit_failed.md", new Dictionary<string, string>
                 {
                     ["applied"] = done.Count == 0 ? "No block was applied." : $"Block(s) {string.Join(", ", done)} were applied and are now in the file.",
@@ -311,7 +319,7 @@ internal sealed class SearchScaffold(ScaffoldKind kind, ChatModelFactory models,
                 ["nodes"] = new JsonArray(_nodes.Select(n => (JsonNode)n.ToJson(_target)).ToArray()),
             };
             File.WriteAllText(Path.Combine(Session.Episode.Directory, "scaffold.json"), tree.ToJsonString(JsonDefaults.Indented));
-            var extra = new JsonObject { ["model"] = _model.Options.Describe(), ["executed_nodes"] = Executed };
+            var extra = new JsonObject { ["model"] = _model.Describe(), ["executed_nodes"] = Executed, ["unreadable_replies"] = _unreadableReplies };
             if (error is not null) extra["error"] = $"{error.GetType().Name}: {error.Message}";
             Session.WriteSummary(stopReason, extra);
         }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentGym.Agents.Llm;
 using AgentGym.Agents.Prompts;
@@ -6,14 +5,14 @@ using AgentGym.Core.Agents;
 using AgentGym.Core.Environment;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
-using OpenAI.Chat;
 
 namespace AgentGym.Agents.Sk;
 
 /// <summary>
-/// A tool-calling LLM agent. Functions are advertised with autoInvoke off, so the gym owns every step: each function
-/// call the model makes becomes a Core ToolCall (its arguments byte for byte as the model wrote them, malformed or
-/// not), goes through StepAsync into the trajectory, and its observation goes back as the function result.
+/// A tool-calling LLM agent over any chat client. Functions are advertised as declarations with autoInvoke off, so the
+/// gym owns every step: each function call the model makes becomes a Core ToolCall (its arguments byte for byte as the
+/// model wrote them, malformed or not), goes through StepAsync into the trajectory, and its observation goes back as
+/// the function result. Replies pass the tolerant layer first (<see cref="Llm.Tolerance.ReplyNormalizer"/>).
 /// </summary>
 internal sealed class ChatAgent(ChatModelFactory models, ChatAgentOptions options, PromptLibrary prompts) : IEpisodeAgent
 {
@@ -38,45 +37,63 @@ internal sealed class ChatAgent(ChatModelFactory models, ChatAgentOptions option
             ["hint_guidance"] = prompts.HintGuidance(resetOptions.Hints),
         }));
 
-        var functions = GymToolPlugin.CreateFunctions(environment);
+        // Declarations only: whatever the client, the gym executes every call itself, through the session.
+        var functions = GymToolPlugin.CreateDeclarations(environment.Tools);
         var settings = model.Settings(resetOptions.Seed, FunctionChoiceBehavior.Auto(functions, autoInvoke: false));
         var kernel = new Kernel();
         var stopReason = "turn_limit";
         var idle = 0;
         var turn = 0;
+        var unreadable = new JsonArray();
+        var unreadableTotal = 0;
         try
         {
             while (turn < options.MaxTurns)
             {
                 turn++;
-                var reply = await model.CompleteAsync(history, settings, kernel, cancellationToken).ConfigureAwait(false);
-                session.Usage.Add(TokenUsage.Of(reply));
-                history.Add(reply);
-                var calls = FunctionCallContent.GetFunctionCalls(reply).ToList();
-                if (calls.Count == 0)
+                var reply = await model.CompleteAsync(history, settings, kernel, session.Steps + 1, cancellationToken).ConfigureAwait(false);
+                session.Usage.Add(reply.Usage);
+                if (reply.Error is { } error)
+                {
+                    // The reply could not be read even after the retries: this turn is lost, the episode goes on.
+                    unreadable.Add(new JsonObject { ["model_turn"] = turn, ["field"] = error.Field, ["error"] = error.Message });
+                    if (++idle > options.MaxIdleTurns) { stopReason = "model_stopped_calling_tools"; break; }
+                    history.AddUserMessage(prompts.Render("unreadable_reply.md", new Dictionary<string, string> { ["error"] = error.Message }));
+                    continue;
+                }
+                history.Add(reply.Message!);
+                if (reply.Calls.Count == 0)
                 {
                     if (++idle > options.MaxIdleTurns) { stopReason = "model_stopped_calling_tools"; break; }
                     history.AddUserMessage(prompts.Render("continue.md", new Dictionary<string, string>()));
                     continue;
                 }
                 idle = 0;
-                for (var i = 0; i < calls.Count; i++)
+                for (var i = 0; i < reply.Calls.Count; i++)
                 {
-                    var call = calls[i];
+                    var call = reply.Calls[i];
                     var info = new JsonObject
                     {
                         ["model_turn"] = turn,
                         ["tool_call_id"] = call.Id,
                     };
-                    if (i == 0 && !string.IsNullOrWhiteSpace(reply.Content)) info["assistant_text"] = reply.Content;
+                    if (call.IdMadeUp) info["tool_call_id_made_up"] = true;
+                    if (i == 0 && !string.IsNullOrWhiteSpace(reply.Text)) info["assistant_text"] = reply.Text;
+                    if (i == 0 && reply.Repairs.Count > 0) info["reply_repairs"] = new JsonArray(reply.Repairs.Select(r => (JsonNode)r).ToArray());
+                    if (i == 0 && unreadable.Count > 0)
+                    {
+                        info["unreadable_replies"] = unreadable.DeepClone();
+                        unreadableTotal += unreadable.Count;
+                        unreadable.Clear();
+                    }
                     if (session.Over)
                     {
                         // Every tool call id needs an answer if the conversation were ever continued.
-                        history.Add(new FunctionResultContent(call, "Not executed: the episode is over.").ToChatMessage());
+                        history.Add(new FunctionResultContent(call.ForHistory, "Not executed: the episode is over.").ToChatMessage());
                         continue;
                     }
-                    var result = await session.StepAsync(ToToolCall(call), info, cancellationToken).ConfigureAwait(false);
-                    history.Add(new FunctionResultContent(call, result.Observation.Text).ToChatMessage());
+                    var result = await session.StepAsync(new Core.Environment.ToolCall(call.Name, call.RawArguments), info, cancellationToken).ConfigureAwait(false);
+                    history.Add(new FunctionResultContent(call.ForHistory, result.Observation.Text).ToChatMessage());
                 }
                 if (session.Over) { stopReason = session.Last!.Terminated ? "terminated" : "truncated"; break; }
                 ElideOldObservations(history, options.KeepFullObservations, options.ElidedObservationChars);
@@ -84,10 +101,10 @@ internal sealed class ChatAgent(ChatModelFactory models, ChatAgentOptions option
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            session.WriteSummary("model_error", Extra(model, turn, ex));
+            session.WriteSummary("model_error", Extra(model, turn, unreadableTotal + unreadable.Count, ex));
             throw;
         }
-        session.WriteSummary(stopReason, Extra(model, turn, null));
+        session.WriteSummary(stopReason, Extra(model, turn, unreadableTotal + unreadable.Count, null));
         return session.Outcome();
     }
 
@@ -109,24 +126,11 @@ internal sealed class ChatAgent(ChatModelFactory models, ChatAgentOptions option
 
     internal const string ElisionNote = "[... older observation shortened to save context; call the tool again to see it in full.]";
 
-    private static JsonObject Extra(ChatModel model, int turns, Exception? error)
+    private static JsonObject Extra(ChatModel model, int turns, int unreadableReplies, Exception? error)
     {
-        var extra = new JsonObject { ["model"] = model.Options.Describe(), ["model_turns"] = turns };
+        var extra = new JsonObject { ["model"] = model.Describe(), ["model_turns"] = turns, ["unreadable_replies"] = unreadableReplies };
         if (error is not null) extra["error"] = $"{error.GetType().Name}: {error.Message}";
         return extra;
-    }
-
-    /// <summary>
-    /// The call as the model sent it: the name exactly (an unknown or plugin-prefixed name is the environment's to
-    /// refuse) and the raw argument text, which SK would otherwise have re-serialized with every value as a string.
-    /// </summary>
-    internal static Core.Environment.ToolCall ToToolCall(FunctionCallContent call)
-    {
-        if (call.InnerContent is ChatToolCall raw)
-            return new Core.Environment.ToolCall(raw.FunctionName, raw.FunctionArguments?.ToString() ?? "");
-        var name = call.PluginName is null ? call.FunctionName : $"{call.PluginName}-{call.FunctionName}";
-        var arguments = call.Arguments is null ? "{}" : JsonSerializer.Serialize(call.Arguments.ToDictionary(a => a.Key, a => a.Value));
-        return new Core.Environment.ToolCall(name, arguments);
     }
 }
 

@@ -27,10 +27,18 @@ public static class GymToolPlugin
     public static IReadOnlyList<KernelFunction> CreateFunctions(IGymEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        return environment.Tools.Select(tool => CreateFunction(tool, environment)).ToList();
+        return environment.Tools.Select(tool => CreateFunction(tool, (call, token) => environment.StepAsync(call, token))).ToList();
     }
 
-    private static KernelFunction CreateFunction(ToolDescriptor tool, IGymEnvironment environment)
+    /// <summary>
+    /// The same functions as declarations only, for agents that execute calls themselves: invoking one fails, so a
+    /// client that auto-invokes anyway cannot step the environment behind the gym's back.
+    /// </summary>
+    internal static IReadOnlyList<KernelFunction> CreateDeclarations(IReadOnlyList<ToolDescriptor> tools) =>
+        tools.Select(tool => CreateFunction(tool, (_, _) => throw new InvalidOperationException(
+            $"AgentGym executes '{tool.Name}' itself; the chat client must not invoke functions (no auto-invoke, no UseFunctionInvocation)."))).ToList();
+
+    private static KernelFunction CreateFunction(ToolDescriptor tool, Func<ToolCall, CancellationToken, Task<StepResult>> step)
     {
         var properties = tool.ParametersSchema["properties"] as JsonObject ?? [];
         var required = (tool.ParametersSchema["required"] as JsonArray)?.Select(n => n!.GetValue<string>()).ToHashSet(StringComparer.Ordinal) ?? [];
@@ -44,7 +52,7 @@ public static class GymToolPlugin
         async Task<string> InvokeAsync(KernelArguments arguments, CancellationToken cancellationToken)
         {
             var call = new ToolCall(tool.Name, ArgumentsJson(arguments, properties));
-            var result = await environment.StepAsync(call, cancellationToken).ConfigureAwait(false);
+            var result = await step(call, cancellationToken).ConfigureAwait(false);
             return result.Observation.Text;
         }
 

@@ -22,12 +22,13 @@ internal static class EpisodeCommand
         var seed = new Option<int>("--seed") { Description = "Episode seed (passed to training scripts as AGENTGYM_SEED).", DefaultValueFactory = _ => 1 };
         var maxSteps = new Option<int?>("--max-steps") { Description = "Step budget; the episode is truncated when it runs out." };
         var sandbox = new Option<string>("--sandbox") { Description = "Where training runs: docker, local (no isolation) or none.", DefaultValueFactory = _ => "docker" };
+        var reward = CommonOptions.Reward();
         var json = CommonOptions.Json();
         var tasksDir = CommonOptions.TasksDir();
         var agentOptions = new AgentOptions();
         var command = new Command("episode", "Run one episode with an agent, printing each step.")
         {
-            task, agent, trajectory, hints, seed, maxSteps, sandbox, json, tasksDir,
+            task, agent, trajectory, hints, seed, maxSteps, sandbox, reward, json, tasksDir,
         };
         foreach (var option in agentOptions.All) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
@@ -87,11 +88,16 @@ internal static class EpisodeCommand
             try
             {
                 outcome = await theAgent.RunAsync(environment,
-                    new ResetOptions { TaskId = taskId, Hints = regime, Seed = parse.GetValue(seed), Budgets = budgets },
+                    new ResetOptions
+                    {
+                        TaskId = taskId, Hints = regime, Seed = parse.GetValue(seed), Budgets = budgets, Reward = parse.GetValue(reward),
+                        // On stderr: with --json, stdout stays one JSON object per step.
+                        VerificationProgress = new VerificationConsole(Console.Error),
+                    },
                     (step, call, result) => PrintStep(step, call, result, asJson),
                     cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException)
+            catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or ArgumentException)
             {
                 // A task that cannot start (scripts not imported, a broken L0 diff for the oracle): its own words suffice.
                 await Console.Error.WriteLineAsync($"error: {ex.Message}").ConfigureAwait(false);

@@ -84,7 +84,7 @@ internal static class TaskCommands
             Console.Out.WriteLine($"command          {string.Join(' ', task.EntryCommand)}");
             Console.Out.WriteLine($"image            {task.Sandbox.Image}");
             Console.Out.WriteLine($"resources        {task.Resources.Cpus.ToString(CultureInfo.InvariantCulture)} cpus, {task.Resources.MemoryMb} MB, {(task.Resources.Gpus == -1 ? "all" : task.Resources.Gpus.ToString(CultureInfo.InvariantCulture))} gpus");
-            Console.Out.WriteLine($"verification     {task.Verification.Mode}, {task.Verification.Repeats} repeats, p < {task.Verification.PValue.ToString(CultureInfo.InvariantCulture)}");
+            Console.Out.WriteLine($"verification     {task.Verification.Mode}, {task.Verification.Pairs} pairs{(task.Verification.NextRecord is null ? "" : " with the next record")}, p < {task.Verification.PValue.ToString(CultureInfo.InvariantCulture)}");
             Console.Out.WriteLine($"time limit       {task.TimeLimitSeconds} s");
             Console.Out.WriteLine($"hints            {HintLevels(task)}");
             Console.Out.WriteLine($"folder           {task.Directory}");

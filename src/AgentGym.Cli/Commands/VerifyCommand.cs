@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentGym.Core.Json;
 using AgentGym.Core.Scoring;
@@ -8,8 +9,8 @@ using AgentGym.Core.Tasks;
 namespace AgentGym.Cli.Commands;
 
 /// <summary>
-/// `agentgym verify`: scores a folder of code for a task exactly as a submission is scored (repeats in fresh
-/// sandboxes, host timing, the independent verifier, protected content). Exit codes: 0 passed, 3 verification failed,
+/// `agentgym verify`: scores a folder of code for a task exactly as a submission is scored (paired timing beside the
+/// task's records on permuted data, the independent verifier, protected content and the source budget). Exit codes: 0 passed, 3 verification failed,
 /// 1 usage or set-up error.
 /// </summary>
 internal static class VerifyCommand
@@ -18,15 +19,16 @@ internal static class VerifyCommand
     {
         var task = new Option<string>("--task") { Description = "Task id (see `agentgym tasks list`).", Required = true };
         var workspace = new Option<string>("--workspace") { Description = "The folder holding the code to verify (e.g. an episode's workspace or a run's snapshot).", Required = true };
-        var repeats = new Option<int?>("--repeats") { Description = "Repeats instead of the task's verification.repeats." };
-        var seed = new Option<int>("--seed") { Description = "Seed of the first repeat (the next repeats add 1 each).", DefaultValueFactory = _ => 1 };
+        var pairs = new Option<int?>("--pairs") { Description = "Timing pairs instead of the task's verification.pairs." };
+        var seed = new Option<int>("--seed") { Description = "Seed of the first pair (the next pairs add 1 each).", DefaultValueFactory = _ => 1 };
+        var reward = CommonOptions.Reward();
         var sandbox = new Option<string>("--sandbox") { Description = "Where runs and the verifier run: docker.", DefaultValueFactory = _ => "docker" };
         var verifierImage = new Option<string?>("--verifier-image") { Description = "The verifier's image (default: the tag in .agentgym/verifier-image written by scripts/build-verifier.sh, else $AGENTGYM_VERIFIER_IMAGE, else agentgym-verifier:latest)." };
         var json = CommonOptions.Json();
         var tasksDir = CommonOptions.TasksDir();
         var command = new Command("verify", "Verify code for a task: re-run it, check loss, time and protected content, and print the reward it would get.")
         {
-            task, workspace, repeats, seed, sandbox, verifierImage, json, tasksDir,
+            task, workspace, pairs, seed, reward, sandbox, verifierImage, json, tasksDir,
         };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
@@ -45,9 +47,19 @@ internal static class VerifyCommand
                 Console.Error.WriteLine($"error: no folder {code}");
                 return 1;
             }
-            if (parse.GetValue(repeats) is < 1)
+            if (parse.GetValue(pairs) is < 1)
             {
-                Console.Error.WriteLine("error: --repeats must be at least 1");
+                Console.Error.WriteLine("error: --pairs must be at least 1");
+                return 1;
+            }
+            IRewardFunction rewardFunction;
+            try
+            {
+                rewardFunction = RewardRegistry.CreateDefault().Resolve(parse.GetValue(reward)!);
+            }
+            catch (ArgumentException ex)
+            {
+                Console.Error.WriteLine($"error: --reward: {ex.Message.Split(" (Parameter", 2)[0]}");
                 return 1;
             }
             var theSandbox = SandboxFactory.Create(parse.GetValue(sandbox)!, paths, out var sandboxError);
@@ -63,7 +75,12 @@ internal static class VerifyCommand
             Core.Environment.Submission submission;
             try
             {
-                submission = SubmissionScorers.Standalone(manifest, code, directory, parse.GetValue(seed));
+                submission = SubmissionScorers.Standalone(manifest, code, directory, parse.GetValue(seed)) with
+                {
+                    Reward = rewardFunction,
+                    // Progress goes to stderr so that --json output stays one document.
+                    Progress = new VerificationConsole(Console.Error),
+                };
             }
             catch (FileNotFoundException ex)
             {
@@ -75,7 +92,7 @@ internal static class VerifyCommand
             {
                 DataDirectory = paths.DataDirectory,
                 VerifierImage = parse.GetValue(verifierImage) ?? DefaultVerifierImage(paths),
-                Repeats = parse.GetValue(repeats),
+                Pairs = parse.GetValue(pairs),
             });
             try
             {
@@ -88,20 +105,16 @@ internal static class VerifyCommand
                         ["passed"] = verdict.Passed,
                         ["reward"] = verdict.Reward,
                         ["summary"] = verdict.Summary,
-                        ["checks"] = verdict.Checks.DeepClone(),
+                        ["checks"] = JsonSerializer.SerializeToNode(verdict.Checks, JsonDefaults.Options),
                         ["records"] = directory,
                     }.ToJsonString(JsonDefaults.Indented));
                 }
                 else
                 {
                     Console.Out.WriteLine(verdict.Summary);
-                    var rows = verdict.Checks.Where(c => c.Key != "reward").Select(c => new[]
-                    {
-                        c.Key,
-                        c.Value?["passed"]?.GetValue<bool>() == true ? (c.Value?["skipped"]?.GetValue<bool>() == true ? "skipped" : "passed") : "FAILED",
-                        c.Value?["reason"]?.GetValue<string>() ?? "",
-                    }).ToList();
+                    var rows = verdict.Checks.Named().Select(c => new[] { c.Name, c.Check.Passed ? "passed" : "FAILED", c.Check.Reason ?? "" }).ToList();
                     TextTable.Write(Console.Out, ["check", "result", "reason"], rows);
+                    VerificationConsole.WriteTimes(Console.Out, verdict.Checks);
                     Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reward {verdict.Reward:F4}; records in {directory}"));
                 }
                 return verdict.Passed ? 0 : 3;

@@ -75,9 +75,32 @@ public static class CharDataset
                 ["sha256"] = s.Value.Sha256,
             }))),
             ["source_sha256"] = sourceHash,
+            ["reference_losses"] = ReferenceLossTable(tokens.AsSpan(0, (int)trainCount), tokens.AsSpan((int)trainCount, (int)valCount),
+                tokens.AsSpan((int)(trainCount + valCount)), vocab.Length),
         };
         File.WriteAllText(Path.Combine(visible, "meta.json"), meta.ToJsonString(JsonDefaults.Indented) + "\n");
         return new PreparedDataset(Path.GetFullPath(destination), vocab.Length, n, splits, sourceHash);
+    }
+
+    /// <summary>Prefix lengths the reference losses are recorded for: the tasks' val_tokens (quick, full) and the whole split.</summary>
+    public static IReadOnlyList<long> ReferencePrefixes { get; } = [8192, 32768, long.MaxValue];
+
+    /// <summary>Counted unigram and bigram losses of the val and held-out splits, by prefix length ("all" for the whole split).</summary>
+    private static JsonObject ReferenceLossTable(ReadOnlySpan<ushort> train, ReadOnlySpan<ushort> val, ReadOnlySpan<ushort> heldout, int vocabSize)
+    {
+        var table = new JsonObject();
+        foreach (var prefix in ReferencePrefixes)
+        {
+            // A split shorter than one window has no loss: null, never NaN, which JSON cannot hold.
+            static double? Finite(double x) => double.IsFinite(x) ? Math.Round(x, 4) : null;
+            JsonObject Row(ReferenceLosses.Losses l) => new() { ["unigram"] = Finite(l.Unigram), ["bigram"] = Finite(l.Bigram) };
+            table[prefix == long.MaxValue ? "all" : prefix.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new JsonObject
+            {
+                ["val"] = Row(ReferenceLosses.Compute(train, val, vocabSize, prefix)),
+                ["heldout"] = Row(ReferenceLosses.Compute(train, heldout, vocabSize, prefix)),
+            };
+        }
+        return table;
     }
 
     private static PreparedSplit WriteSplit(string path, ReadOnlySpan<ushort> tokens)

@@ -33,6 +33,7 @@ internal sealed class Environment : IGymEnvironment
             if (_episode is not null) await _episode.DisposeAsync().ConfigureAwait(false);
             _episode = null;
             var task = _options.Tasks.Get(options.TaskId);
+            var reward = options.Reward is { } spec ? _options.Rewards.Resolve(spec) : null;
             var time = _options.TimeProvider;
             var startedAt = time.GetUtcNow();
             var id = options.EpisodeId ?? EpisodeIds.Create(task.Id, startedAt);
@@ -58,6 +59,8 @@ internal sealed class Environment : IGymEnvironment
                     Limits = _options.ToolLimits,
                     Budgets = budgets,
                     Launch = RunLaunch.For(task, _options.DataDirectory, options.Seed),
+                    Reward = reward,
+                    VerificationProgress = options.VerificationProgress,
                 });
             File.WriteAllText(Path.Combine(directory, "episode.json"), new JsonObject
             {
@@ -65,12 +68,14 @@ internal sealed class Environment : IGymEnvironment
                 ["task_id"] = task.Id,
                 ["hints"] = HintRegimes.Format(options.Hints),
                 ["seed"] = options.Seed,
+                ["reward"] = reward?.Name,
                 ["started_at"] = startedAt,
                 ["budgets"] = System.Text.Json.JsonSerializer.SerializeToNode(budgets, JsonDefaults.Options),
             }.ToJsonString(JsonDefaults.Indented));
 
             var observation = new Observation(TaskPrompt.Render(task, options.Hints, Directory.EnumerateFiles(workspaceDir, "*", SearchOption.AllDirectories)
-                .Select(f => Path.GetRelativePath(workspaceDir, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList()));
+                .Select(f => Path.GetRelativePath(workspaceDir, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList(),
+                Scoring.HostTimes.Load(_options.DataDirectory, task.Id)));
             var resetInfo = new JsonObject
             {
                 ["episode_id"] = id,

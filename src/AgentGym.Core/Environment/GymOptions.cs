@@ -22,6 +22,9 @@ public sealed record GymOptions
     /// <summary>Scores submissions; without one, submit ends the episode with reward 0 and says it was not verified.</summary>
     public ISubmissionScorer? Scorer { get; init; }
 
+    /// <summary>The reward functions a reset may name (ResetOptions.Reward).</summary>
+    public Scoring.RewardRegistry Rewards { get; init; } = Scoring.RewardRegistry.CreateDefault();
+
     public EpisodeBudgets DefaultBudgets { get; init; } = new();
     public ToolLimits ToolLimits { get; init; } = new();
     public RunOptions RunOptions { get; init; } = new();

@@ -22,24 +22,18 @@ public sealed record ScoringOptions
     /// <summary>Largest logit change allowed by the causality probe, relative to max(1, largest |logit|).</summary>
     public double CausalityTolerance { get; init; } = 1e-4;
 
-    /// <summary>Overrides the task's verification repeats (e.g. 1 for quick RL loops); null keeps the task's.</summary>
-    public int? Repeats { get; init; }
-
-    /// <summary>
-    /// Where the starting record's measured untimed time is cached, keyed by task and a hash of its starting files,
-    /// image, command and resources. Null: DataDirectory/.verifier-cache, or the episode folder when there is no data.
-    /// </summary>
-    public string? CacheDirectory { get; init; }
+    /// <summary>Overrides the task's verification pairs (e.g. 1 for quick RL loops); null keeps the task's.</summary>
+    public int? Pairs { get; init; }
 
     /// <summary>
     /// Absolute slack added to the time check's relative tolerance: stdout reaches the host through pipes and the
     /// container engine, and a lag of up to about a second was seen on a loaded 2-core host with the docker CLI.
-    /// Negligible for runs of minutes; it only matters for runs of a few seconds.
+    /// One fixed figure: nothing the script does (pausing its clock more often, say) widens it.
     /// </summary>
     public TimeSpan TimeSlack { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Further slack per change between running and paused (validation) intervals, where a late line moves host time across.</summary>
-    public TimeSpan TimeSlackPerPause { get; init; } = TimeSpan.FromMilliseconds(50);
+    /// <summary>Seed of the first pair's vocabulary permutation; null: a fresh one from the OS for each verification, so that no script can know it.</summary>
+    public long? PermutationSeed { get; init; }
 
     public IRewardFunction Reward { get; init; } = RewardFunctions.Fsr;
 
@@ -61,7 +55,10 @@ public static class SubmissionScorers
         return new Environment.Submission(task, episode, Path.GetFullPath(codeDirectory), start, null);
     }
 
-    /// <summary>The verifying scorer: re-runs submissions in <paramref name="sandbox"/> and checks loss, time and content.</summary>
+    /// <summary>The verifying scorer: re-runs submissions in <paramref name="sandbox"/> beside the task's records and checks loss, time and content.</summary>
     public static Environment.ISubmissionScorer Create(ISandbox sandbox, ScoringOptions options) =>
         new SubmissionScorer(sandbox, options);
+
+    /// <summary>Where the last measured times of a task's records on this host are kept (for the task prompt).</summary>
+    public static string HostTimesDirectory(string dataDirectory) => Path.Combine(dataDirectory, ".verifier-cache", "host-times");
 }

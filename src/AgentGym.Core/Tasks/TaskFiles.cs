@@ -5,10 +5,13 @@ namespace AgentGym.Core.Tasks;
 internal static class TaskFiles
 {
     /// <summary>Copies each starting file by name, and each starting folder's contents, into the destination.</summary>
-    public static void CopyStartingFiles(TaskManifest task, string destination)
+    public static void CopyStartingFiles(TaskManifest task, string destination) => CopyFiles(task, task.StartingFiles, destination);
+
+    /// <summary>Copies each entry (a file by name, or a folder's contents), relative to the task folder, into the destination.</summary>
+    public static void CopyFiles(TaskManifest task, IReadOnlyList<string> entries, string destination)
     {
         Directory.CreateDirectory(destination);
-        foreach (var entry in task.StartingFiles)
+        foreach (var entry in entries)
         {
             var source = Path.GetFullPath(Path.Combine(task.Directory, entry));
             if (Directory.Exists(source)) EpisodeWorkspace.CopyTree(source, destination);

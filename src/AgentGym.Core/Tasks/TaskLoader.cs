@@ -58,6 +58,9 @@ internal static partial class TaskLoader
         return (errors.Count == 0 ? manifest : null, errors);
     }
 
+    /// <summary>How far below the counted-bigram loss (data.reference_losses.bigram) a target must sit, in nats.</summary>
+    public const double TrivialMargin = 0.05;
+
     private static List<TaskLoadError> Validate(TaskManifest m, string display, string tasksRoot)
     {
         var errors = new List<TaskLoadError>();
@@ -83,7 +86,18 @@ internal static partial class TaskLoader
         Check(m.RecordTime.MeanMs > 0, "record_time.mean_ms", "must be positive");
         Check(m.RecordTime.MeanMs < m.BaselineTime.MeanMs, "record_time.mean_ms", $"must be below baseline_time.mean_ms ({m.RecordTime.MeanMs} >= {m.BaselineTime.MeanMs}), or FSR is undefined");
         Check(m.Verification.Mode is VerificationModes.Independent or VerificationModes.Log, "verification.mode", $"must be 'independent' or 'log' (got '{m.Verification.Mode}')");
-        Check(m.Verification.Repeats >= 1, "verification.repeats", "must be at least 1");
+        Check(m.Verification.Pairs >= 1, "verification.pairs", "must be at least 1");
+        Check(m.Verification.ReportedLossTolerance is >= 0 and < 1, "verification.reported_loss_tolerance", "must be at least 0 and below 1");
+        Check(m.Verification.SourceBudgetBytes is null or > 0, "verification.source_budget_bytes", "must be positive");
+        foreach (var (entry, i) in (m.Verification.NextRecord?.StartingFiles ?? []).Select((e, i) => (e, i)))
+        {
+            var full = Path.GetFullPath(Path.Combine(m.Directory, entry));
+            Check(File.Exists(full) || Directory.Exists(full) || m.RequiresImport, $"verification.next_record.starting_files[{i}]", $"'{entry}' does not exist");
+        }
+        // A target that counting bigrams reaches is solved in milliseconds within the task's rules.
+        if (m.Data.ReferenceLosses is { } reference)
+            Check(m.TargetValLoss <= reference.Bigram - TrivialMargin, "target_val_loss",
+                $"{m.TargetValLoss} is above the counted-bigram loss {reference.Bigram} minus the margin {TrivialMargin}: a bigram table would reach it without training");
         Check(m.Verification.PValue is > 0 and < 1, "verification.p_value", "must be between 0 and 1");
         Check(m.TimeLimitSeconds > 0, "time_limit_seconds", "must be positive");
         foreach (var (level, file) in m.Hints)

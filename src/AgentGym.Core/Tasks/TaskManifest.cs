@@ -71,6 +71,16 @@ public sealed record DataSettings
     public string ValFiles { get; init; } = "val_*.bin";
     public string HeldoutFiles { get; init; } = "heldout_*.bin";
     public long ValTokens { get; init; }
+
+    /// <summary>Counted unigram and bigram losses (`agentgym data prepare` records them): what no training reaches.</summary>
+    public ReferenceLossSettings? ReferenceLosses { get; init; }
+}
+
+/// <summary>Losses in nats on the first val_tokens of the val and held-out splits (the lower of the two).</summary>
+public sealed record ReferenceLossSettings
+{
+    public required double Unigram { get; init; }
+    public required double Bigram { get; init; }
 }
 
 public sealed record TimeStats
@@ -84,21 +94,37 @@ public sealed record VerificationSettings
 {
     /// <summary>independent (the verifier scores the exported model) or log (the parsed final val_loss).</summary>
     public required string Mode { get; init; }
-    public int Repeats { get; init; } = 3;
+
+    /// <summary>
+    /// Timing pairs per verification: each pair runs the starting record, the submission and (when NextRecord is set)
+    /// the next record alternately on the same host, on the same permuted data.
+    /// </summary>
+    public int Pairs { get; init; } = 3;
+
+    /// <summary>The next record's files (relative to the task folder), timed in every pair as FSR's other end; null: the reference ratio.</summary>
+    public NextRecordSettings? NextRecord { get; init; }
+
+    /// <summary>Significance level of the held-out loss test (three or more pairs) and of the paired speed test.</summary>
     public double PValue { get; init; } = 0.01;
 
-    /// <summary>How far reported train_time may differ from the host-observed span, as a fraction.</summary>
+    /// <summary>How far reported train_time may differ from the host's time over the training steps, as a fraction.</summary>
     public double TimeTolerance { get; init; } = 0.1;
 
-    /// <summary>How much the untimed part of a run may grow over the starting record's, as a fraction of its wall time.</summary>
-    public double UntimedTolerance { get; init; } = 0.25;
+    /// <summary>Largest |reported final val_loss - the verifier's val loss of the exported model| (nats).</summary>
+    public double ReportedLossTolerance { get; init; } = 0.01;
 
-    /// <summary>Largest allowed held-out loss minus visible val loss.</summary>
-    public double HeldoutGapTolerance { get; init; } = 0.05;
+    /// <summary>Bytes of source text a submission may hold; null: twice the starting files, at least 32 KiB.</summary>
+    public long? SourceBudgetBytes { get; init; }
 
     public int EvalSequenceLength { get; init; } = 64;
 
     public IReadOnlyList<ProtectedRegion> Protected { get; init; } = [];
+}
+
+public sealed record NextRecordSettings
+{
+    /// <summary>Files or directories, relative to the task folder, that make the next record's workspace.</summary>
+    public required IReadOnlyList<string> StartingFiles { get; init; }
 }
 
 /// <summary>A file (whole, or the lines between two marker lines) that a submission must leave unchanged.</summary>

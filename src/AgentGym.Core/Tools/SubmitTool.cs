@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using AgentGym.Core.Environment;
+using AgentGym.Core.Json;
 
 namespace AgentGym.Core.Tools;
 
@@ -34,9 +36,13 @@ internal sealed class SubmitTool : Tool<SubmitArgs>
         }
 
         var verdict = await context.Scorer.ScoreAsync(
-            new Submission(context.Task, context.Episode, codeDirectory, context.Workspace.StartDirectory, args.RunId), cancellationToken).ConfigureAwait(false);
+            new Submission(context.Task, context.Episode, codeDirectory, context.Workspace.StartDirectory, args.RunId)
+            {
+                Reward = context.Reward,
+                Progress = context.VerificationProgress,
+            }, cancellationToken).ConfigureAwait(false);
         info["verdict"] = verdict.Passed ? "passed" : "failed";
-        info["checks"] = verdict.Checks.DeepClone();
+        info["checks"] = JsonSerializer.SerializeToNode(verdict.Checks, JsonDefaults.Options);
         return new ToolResult($"Submitted. {verdict.Summary} Reward: {verdict.Reward:F4}.")
         {
             EndsEpisode = true,

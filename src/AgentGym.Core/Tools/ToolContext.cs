@@ -17,6 +17,11 @@ internal sealed class ToolContext
     public required ToolLimits Limits { get; init; }
     public required EpisodeBudgets Budgets { get; init; }
     public required RunLaunch Launch { get; init; }
+
+    /// <summary>The episode's reward function (chosen at reset); null: the scorer's default.</summary>
+    public Scoring.IRewardFunction? Reward { get; init; }
+
+    public IProgress<Scoring.VerificationProgress>? VerificationProgress { get; init; }
 }
 
 /// <summary>Caps on what one observation may hold; every cut is announced in the observation itself.</summary>

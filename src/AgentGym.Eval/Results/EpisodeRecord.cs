@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentGym.Core.Json;
 using AgentGym.Core.Runs;
+using AgentGym.Core.Scoring;
 using AgentGym.Core.Tasks;
 using AgentGym.Core.Trajectories;
 using AgentGym.Eval.Spec;
@@ -64,18 +65,14 @@ internal sealed record EpisodeRecord
 
         var info = terminal?.Info;
         var verdictText = info?["verdict"]?.GetValue<string>();
-        var checks = info?["checks"] as JsonObject;
+        var checksJson = info?["checks"] as JsonObject;
+        var checks = ReadChecks(checksJson);
         var verdict = terminal is null ? "not_submitted" : verdictText ?? "unverified";
-        double? verifiedLoss = Num(checks?["significance"]?["mean_val_loss"]);
-        if (verifiedLoss is null && checks?["loss"]?["repeats"] is JsonArray lossRows)
-        {
-            var values = lossRows.Select(r => Num(r?["val_loss"])).ToList();
-            if (values.Count > 0 && values.All(v => v is not null)) verifiedLoss = values.Average(v => v!.Value);
-        }
-        var verifiedTime = Num(checks?["reward"]?["verified_train_time_ms"]);
+        var verifiedLoss = checks?.Reward.VerifiedHeldoutLoss;
+        var verifiedTime = checks?.Reward.VerifiedTrainTimeMs;
         double? fsr = verdict switch
         {
-            "passed" => Num(checks?["reward"]?["fsr"]) ?? 0,
+            "passed" => checks?.Reward.Fsr ?? 0,
             "failed" => 0,
             "not_submitted" when scored => 0,
             _ => null,
@@ -108,12 +105,25 @@ internal sealed record EpisodeRecord
             CostUsd = price?.Cost(tokens.Input, tokens.CachedInput, tokens.Output) ?? Num(agentJson?["cost_usd"]),
             WallMs = (end - reset.Timings.StartedAt).TotalMilliseconds,
             VerdictSummary = terminal?.Observation.Text,
-            Checks = checks,
-            CheckRows = checks is null ? [] : [.. checks.Where(c => c.Key != "reward").Select(c => new CheckRecord(
-                c.Key, c.Value?["passed"]?.GetValue<bool>() == true, c.Value?["skipped"]?.GetValue<bool>() == true, c.Value?["reason"]?.GetValue<string>()))],
+            Checks = checksJson,
+            CheckRows = checks is null ? [] : [.. checks.Named().Select(c => new CheckRecord(c.Name, c.Check.Passed, false, c.Check.Reason))],
             Runs = runs,
             Trajectory = trajectory,
         };
+    }
+
+    /// <summary>The typed verdict from a submit step's info; null when there is none or it is from another format.</summary>
+    private static VerdictChecks? ReadChecks(JsonObject? json)
+    {
+        if (json is null) return null;
+        try
+        {
+            return json.Deserialize<VerdictChecks>(JsonDefaults.Options);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static List<RunRecord> ReadRuns(string episodeDirectory, TaskManifest task, IReadOnlyList<TrajectoryEntry> steps, string? submitted)

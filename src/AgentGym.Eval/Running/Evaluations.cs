@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AgentGym.Agents;
+using AgentGym.Agents.Llm;
 using AgentGym.Core.Environment;
 using AgentGym.Core.Sandboxing;
 using AgentGym.Core.Scoring;
@@ -37,6 +38,13 @@ public sealed record EvalOptions
 
     /// <summary>Builds a cell's agent; null: <see cref="GymAgents.Create(string, AgentSettings, TaskCatalog?)"/>.</summary>
     public Func<CellSpec, IEpisodeAgent>? AgentFactory { get; init; }
+
+    /// <summary>
+    /// A host program's own chat client per cell (an IChatCompletionService or IChatClient, wrapped with
+    /// <see cref="AgentChatClient.From(Microsoft.Extensions.AI.IChatClient, string?)"/>): the cell's agent is built by
+    /// name from its settings but talks to this client. Null, or null for a cell: the gym's client from the settings.
+    /// </summary>
+    public Func<CellSpec, AgentChatClient?>? ChatClientFactory { get; init; }
 }
 
 /// <param name="AlreadyDone">Cells finished by earlier runs of the same experiment into the same file.</param>
@@ -54,7 +62,8 @@ public static class Evaluations
     {
         ArgumentNullException.ThrowIfNull(options);
         var spec = options.Spec;
-        ExperimentSpecs.Validate(spec, options.Tasks, buildAgents: options.AgentFactory is null);
+        // Building an agent checks its API key, which a host bringing its own chat clients need not have.
+        ExperimentSpecs.Validate(spec, options.Tasks, buildAgents: options.AgentFactory is null && options.ChatClientFactory is null);
         var results = Path.GetFullPath(options.ResultsPath);
         var episodes = Path.GetFullPath(options.EpisodesDirectory ?? Path.ChangeExtension(results, null) + ".episodes");
         Directory.CreateDirectory(episodes);
@@ -118,12 +127,13 @@ public static class Evaluations
             {
                 DataDirectory = options.DataDirectory,
                 VerifierImage = options.Spec.Scoring.VerifierImage ?? options.VerifierImage,
-                Repeats = options.Spec.Scoring.Repeats,
-                // The starting record's untimed time is measured once per task and shared by every cell.
-                CacheDirectory = options.DataDirectory is null ? Path.Combine(episodesRoot, ".verifier-cache") : null,
+                Pairs = options.Spec.Scoring.Pairs,
                 TimeProvider = time,
             });
-            var agent = options.AgentFactory?.Invoke(cell) ?? GymAgents.Create(cell.Agent.Kind, cell.Agent.Settings, options.Tasks);
+            var agent = options.AgentFactory?.Invoke(cell)
+                ?? (options.ChatClientFactory?.Invoke(cell) is { } chat
+                    ? GymAgents.Create(cell.Agent.Kind, cell.Agent.Settings, chat, options.Tasks)
+                    : GymAgents.Create(cell.Agent.Kind, cell.Agent.Settings, options.Tasks));
             var budgets = options.Spec.Budgets;
             var environment = GymEnvironment.Create(new GymOptions
             {
@@ -138,7 +148,7 @@ public static class Evaluations
             await using (environment.ConfigureAwait(false))
             {
                 await agent.RunAsync(environment,
-                    new ResetOptions { TaskId = cell.TaskId, Hints = cell.Hints, Seed = cell.Seed, Budgets = budgets, EpisodeId = episodeId },
+                    new ResetOptions { TaskId = cell.TaskId, Hints = cell.Hints, Seed = cell.Seed, Budgets = budgets, EpisodeId = episodeId, Reward = options.Spec.Scoring.Reward },
                     (step, call, result) => view.Update(cell.Key, c => Observe(c, step, call, result)),
                     cancellationToken).ConfigureAwait(false);
             }

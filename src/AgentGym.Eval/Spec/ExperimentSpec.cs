@@ -56,8 +56,11 @@ public sealed record ConcurrencySpec
 
 public sealed record ScoringSpec
 {
-    /// <summary>Overrides the tasks' verification repeats (e.g. 1 for quick experiments); null keeps each task's.</summary>
-    public int? Repeats { get; init; }
+    /// <summary>Overrides the tasks' verification pairs (e.g. 1 for quick experiments); null keeps each task's.</summary>
+    public int? Pairs { get; init; }
+
+    /// <summary>The reward function by spec ("fsr", "shaped", "shaped:loss_weight=0.2"); null: fsr.</summary>
+    public string? Reward { get; init; }
 
     /// <summary>The verifier image; null: the CLI's default.</summary>
     public string? VerifierImage { get; init; }

@@ -5,6 +5,7 @@ using AgentGym.Agents;
 using AgentGym.Agents.Llm;
 using AgentGym.Core.Environment;
 using AgentGym.Core.Json;
+using AgentGym.Core.Scoring;
 using AgentGym.Core.Tasks;
 
 namespace AgentGym.Eval.Spec;
@@ -314,13 +315,19 @@ public static class ExperimentSpecs
     private static ScoringSpec ParseScoring(JsonNode? node)
     {
         if (node is null) return new ScoringSpec();
-        var o = node as JsonObject ?? throw new ExperimentSpecException("scoring", "must be an object (repeats, verifier_image)");
+        var o = node as JsonObject ?? throw new ExperimentSpecException("scoring", "must be an object (pairs, reward, verifier_image)");
         foreach (var (key, _) in o)
-            if (key is not ("repeats" or "verifier_image"))
-                throw new ExperimentSpecException($"scoring.{key}", "unknown field; expected repeats or verifier_image");
-        var repeats = Number(o, "repeats", "scoring");
-        if (repeats is { } r && (r < 1 || r != Math.Floor(r) || r > 100)) throw new ExperimentSpecException("scoring.repeats", "must be an integer from 1 to 100");
-        return new ScoringSpec { Repeats = repeats is { } rr ? (int)rr : null, VerifierImage = OptionalString(o, "verifier_image", "scoring") };
+            if (key is not ("pairs" or "reward" or "verifier_image"))
+                throw new ExperimentSpecException($"scoring.{key}", "unknown field; expected pairs, reward or verifier_image" + (key == "repeats" ? " (repeats is now pairs)" : ""));
+        var pairs = Number(o, "pairs", "scoring");
+        if (pairs is { } r && (r < 1 || r != Math.Floor(r) || r > 100)) throw new ExperimentSpecException("scoring.pairs", "must be an integer from 1 to 100");
+        var reward = OptionalString(o, "reward", "scoring");
+        if (reward is not null)
+        {
+            try { RewardRegistry.CreateDefault().Resolve(reward); }
+            catch (ArgumentException ex) { throw new ExperimentSpecException("scoring.reward", ex.Message.Split(" (Parameter", 2)[0]); }
+        }
+        return new ScoringSpec { Pairs = pairs is { } rr ? (int)rr : null, Reward = reward, VerifierImage = OptionalString(o, "verifier_image", "scoring") };
     }
 
     private static List<string> StringList(JsonObject o, string key, bool required)

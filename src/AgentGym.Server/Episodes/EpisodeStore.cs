@@ -16,8 +16,9 @@ internal sealed class EpisodeStore(GymOptions gym, EnvironmentSlots slots, TimeP
         var environment = GymEnvironment.Create(gym);
         try
         {
-            var reset = await environment.ResetAsync(options, cancellationToken).ConfigureAwait(false);
-            var episode = new HostedEpisode(environment, environment.Episode!, slot, time.GetUtcNow());
+            var feed = new VerificationFeed();
+            var reset = await environment.ResetAsync(options with { VerificationProgress = feed }, cancellationToken).ConfigureAwait(false);
+            var episode = new HostedEpisode(environment, environment.Episode!, slot, time.GetUtcNow(), feed);
             if (!_episodes.TryAdd(episode.Id, episode))
                 throw new InvalidOperationException($"Episode id {episode.Id} is already in use.");
             return (episode, reset);

@@ -7,7 +7,7 @@ namespace AgentGym.Server.Episodes;
 /// One episode of the HTTP API: its own environment (so episodes share nothing but the host), a one-step-at-a-time
 /// gate that refuses instead of queueing, and the counters the read endpoint reports.
 /// </summary>
-internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo info, IDisposable slot, DateTimeOffset createdAt)
+internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo info, IDisposable slot, DateTimeOffset createdAt, VerificationFeed verification)
 {
     private readonly Lock _gate = new();
 
@@ -25,6 +25,9 @@ internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo inf
     public string Id => info.EpisodeId;
     public EpisodeInfo Info => info;
     public IGymEnvironment Environment => environment;
+
+    /// <summary>What the episode's verification reports while submit runs.</summary>
+    public VerificationFeed Verification => verification;
 
     /// <summary>Cancelled when the episode is closed, which ends its steps and telemetry streams.</summary>
     public CancellationToken Closing => _closing.Token;

@@ -8,12 +8,12 @@ namespace AgentGym.Server.Episodes;
 
 /// <summary>
 /// The reset options as the HTTP API and the MCP reset tool both take them, so the two cannot drift apart:
-/// { task_id, hints, seed, budgets: { max_steps, wall_clock_seconds, max_training_runs, sandbox_seconds } }.
+/// { task_id, hints, seed, reward, budgets: { max_steps, wall_clock_seconds, max_training_runs, sandbox_seconds } }.
 /// Budgets not given keep the server's defaults.
 /// </summary>
 internal static class ResetRequest
 {
-    private static readonly string[] Fields = ["task_id", "hints", "seed", "budgets"];
+    private static readonly string[] Fields = ["task_id", "hints", "seed", "reward", "budgets"];
     private static readonly string[] BudgetFields = ["max_steps", "wall_clock_seconds", "max_training_runs", "sandbox_seconds"];
 
     /// <summary>Throws RequestRefused (400) with the reason for anything it cannot accept.</summary>
@@ -43,6 +43,13 @@ internal static class ResetRequest
                 throw RequestRefused.BadRequest("'seed' must be an integer.");
         }
 
+        var reward = RequestBodies.OptionalString(body, "reward");
+        if (reward is not null)
+        {
+            try { gym.Rewards.Resolve(reward); }
+            catch (ArgumentException ex) { throw RequestRefused.BadRequest($"'reward': {ex.Message.Split(" (Parameter", 2)[0]}."); }
+        }
+
         var budgets = gym.DefaultBudgets;
         if (body.TryGetProperty("budgets", out var b) && b.ValueKind != JsonValueKind.Null)
         {
@@ -57,7 +64,7 @@ internal static class ResetRequest
             };
         }
 
-        return new ResetOptions { TaskId = taskId, Hints = hints, Seed = seed, Budgets = budgets };
+        return new ResetOptions { TaskId = taskId, Hints = hints, Seed = seed, Budgets = budgets, Reward = reward };
     }
 
     private static string KnownTasks(TaskCatalog tasks) =>
@@ -81,6 +88,11 @@ internal static class ResetRequest
                 ["description"] = "Which hint levels the task prompt includes (default none).",
             },
             ["seed"] = new JsonObject { ["type"] = "integer", ["description"] = "Episode seed, passed to training scripts as AGENTGYM_SEED (default 1)." },
+            ["reward"] = new JsonObject
+            {
+                ["type"] = "string",
+                ["description"] = "Reward function: fsr (default), or shaped (FSR plus loss credit for RL), with parameters as in shaped:loss_weight=0.2,cheat_penalty=1.",
+            },
             ["budgets"] = new JsonObject
             {
                 ["type"] = "object",

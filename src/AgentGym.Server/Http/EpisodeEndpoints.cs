@@ -122,6 +122,21 @@ internal static class EpisodeEndpoints
             return Results.Empty;
         }));
 
+        v1.MapGet("/episodes/{id}/verification/events", (string id, HttpContext context) => Guard(async () =>
+        {
+            if (store.Find(id) is not { } episode) return UnknownEpisode(id);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, episode.Closing);
+            try
+            {
+                await VerificationEventStream.WriteAsync(context, episode.Verification, options.StreamHeartbeat, time, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (linked.IsCancellationRequested)
+            {
+                // The client went away or the episode was closed: the stream just ends.
+            }
+            return Results.Empty;
+        }));
+
         v1.MapDelete("/episodes/{id}", (string id) => Guard(async () =>
         {
             if (!await store.CloseAsync(id).ConfigureAwait(false)) return UnknownEpisode(id);

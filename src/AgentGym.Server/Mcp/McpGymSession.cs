@@ -18,6 +18,7 @@ namespace AgentGym.Server.Mcp;
 internal sealed class McpGymSession(GymOptions gym, ToolCatalog tools, EnvironmentSlots slots, string? defaultTaskId) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly McpProgressRelay _progress = new();
 
     // Never disposed: a call may still link to it while the session closes; it holds no timer.
     private readonly CancellationTokenSource _closing = new();
@@ -31,7 +32,21 @@ internal sealed class McpGymSession(GymOptions gym, ToolCatalog tools, Environme
         options.Capabilities ??= new ServerCapabilities();
         options.Capabilities.Tools = new ToolsCapability { ListChanged = false };
         options.Handlers.ListToolsHandler = (_, _) => ValueTask.FromResult(ListTools());
-        options.Handlers.CallToolHandler = (request, cancellationToken) => CallToolAsync(request.Params, cancellationToken);
+        options.Handlers.CallToolHandler = async (request, cancellationToken) =>
+        {
+            // A submit's verification reports progress to the call that asked for it (MCP's progressToken).
+            _progress.Target = request.Params?.ProgressToken is { } token ? (request.Server, token) : null;
+            try
+            {
+                var result = await CallToolAsync(request.Params, cancellationToken).ConfigureAwait(false);
+                await _progress.FlushAsync().ConfigureAwait(false);
+                return result;
+            }
+            finally
+            {
+                _progress.Target = null;
+            }
+        };
     }
 
     public static McpServerOptions CreateOptions() => new()
@@ -131,7 +146,7 @@ internal sealed class McpGymSession(GymOptions gym, ToolCatalog tools, Environme
             }
             _environment = GymEnvironment.Create(gym);
         }
-        var result = await _environment.ResetAsync(options, cancellationToken).ConfigureAwait(false);
+        var result = await _environment.ResetAsync(options with { VerificationProgress = _progress }, cancellationToken).ConfigureAwait(false);
         return new CallToolResult
         {
             Content = [new TextContentBlock { Text = result.Observation.Text }],

@@ -3,7 +3,7 @@
 A character-level GPT trained on CPU: rotary position embeddings (RoPE) on queries and keys
 instead of a learned absolute position table, LayerNorm, GELU MLP, causal self-attention, tied
 input/output embeddings, AdamW with warmup and cosine decay.
-Training stops as soon as the validation loss reaches the target, or at the step limit.
+Training runs the fixed number of steps the record sets for the target (no early stop).
 """
 import glob
 import json
@@ -36,7 +36,13 @@ class Hyperparameters:
     output_dir = os.environ.get("AGENTGYM_OUTPUT_DIR", "/outputs")
     seed = int(os.environ.get("AGENTGYM_SEED", "1"))
     target_val_loss = float(os.environ.get("AGENTGYM_TARGET_VAL_LOSS", "1.80"))
-    max_steps = int(os.environ.get("AGENTGYM_MAX_STEPS", "2000"))
+    # The record fixes its number of steps for each target it is run at (the speedrun's rule): it trains
+    # exactly this many steps and never stops early on a lucky val reading. 1.80 is the full task; the
+    # quick variants use a looser target.
+    steps_for_target = {1.80: 600, 2.10: 190, 2.35: 70}
+    # AGENTGYM_MAX_STEPS overrides it for measurements and tests only; no task sets it.
+    max_steps = int(os.environ.get("AGENTGYM_MAX_STEPS", "0")) or steps_for_target.get(target_val_loss, 0)
+    assert max_steps > 0, f"this record fixes no step count for target {target_val_loss}"
     val_every = int(os.environ.get("AGENTGYM_VAL_EVERY", "25"))  # evaluate every N steps and at the last
     # model
     n_layer = 4
@@ -284,7 +290,6 @@ def get_lr(step):
 
 train_time_ms = 0.0
 val_loss = float("nan")
-reached = False
 step = 0
 model.train()
 t0 = time.perf_counter()
@@ -307,11 +312,9 @@ for step in range(1, args.max_steps + 1):
         val_loss = evaluate(model)
         print(f"step:{step}/{args.max_steps} val_loss:{val_loss:.4f} "
               f"train_time:{train_time_ms:.0f}ms step_avg:{train_time_ms / step:.2f}ms", flush=True)
-        if val_loss <= args.target_val_loss:
-            reached = True
-            break
         t0 = time.perf_counter()  # restart the clock
 
+reached = val_loss <= args.target_val_loss
 print(f"finished: steps:{step} val_loss:{val_loss:.4f} train_time:{train_time_ms:.0f}ms "
       f"target:{args.target_val_loss} reached:{str(reached).lower()}", flush=True)
 
