@@ -17,7 +17,7 @@ public sealed class EvaluationsPageTests : IDisposable
           "seeds": [1, 2],
           "budgets": { "max_steps": 30 },
           "concurrency": { "max_cells": 2, "cpus": 2 },
-          "scoring": { "repeats": 1 }
+          "scoring": { "pairs": 1 }
         }
         """;
 

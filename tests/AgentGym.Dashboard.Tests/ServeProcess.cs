@@ -19,7 +19,8 @@ internal sealed class ServeProcess : IAsyncDisposable
     {
         _process = process;
         Address = address;
-        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(10) };
+        // submit holds its request while the verifier re-runs the code several times: minutes, more on a loaded host.
+        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(25) };
         Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
     }
 
