@@ -56,7 +56,10 @@ public sealed class EvaluationsPageTests : IDisposable
         // The page re-reads the file by itself (every 5 s): no reload.
         await page.WaitForSelectorAsync("#progress-text:has-text('4 of 4 cells done')", new() { Timeout = 30_000 });
         await page.WaitForSelectorAsync("#fsr-table tbody tr >> nth=1");
-        await page.WaitForSelectorAsync(".frontier[data-points='4'] canvas");
+        // One point per episode with a verified loss and time (which episodes have both is the scorer's business).
+        var api = System.Text.Json.Nodes.JsonNode.Parse(await serve.Client.GetStringAsync("/v1/dashboard/evaluations/dashboard.sqlite"))!;
+        var points = api["frontier"]![0]!["points"]!.AsArray().Count;
+        await page.WaitForSelectorAsync($".frontier[data-points='{points}'] canvas");
         await browser.ScreenshotAsync("evaluation");
 
         var reportDir = Path.Combine(_world.Root, "report");
