@@ -8,7 +8,7 @@ namespace AgentGym.Sandbox;
 /// <summary>Creates the sandbox backends. The Docker one is IDisposable (it holds an engine connection).</summary>
 public static class Sandboxes
 {
-    /// <summary>Isolated runs in containers (DESIGN.md, sandbox contract).</summary>
+    /// <summary>Isolated runs in containers (docs/architecture.md, "The sandbox contract").</summary>
     public static ISandbox CreateDocker(DockerSandboxOptions? options = null, TimeProvider? time = null) =>
         new DockerSandbox(options ?? new DockerSandboxOptions(), time ?? TimeProvider.System);
 

@@ -28,7 +28,7 @@ public sealed class RepositoryTaskTests
 
     [Theory]
     [MemberData(nameof(TinyRecords))]
-    public void Every_tiny_task_has_a_quick_variant_on_the_same_script_with_a_looser_target_and_a_small_budget(int k)
+    public void Every_tiny_task_has_a_quick_variant_on_the_same_script_with_a_looser_target_and_fixed_steps(int k)
     {
         var full = Catalog.Get($"tiny-shakespeare/record-{k}");
         var quick = Catalog.Get($"tiny-shakespeare/record-{k}-quick");
@@ -37,10 +37,28 @@ public sealed class RepositoryTaskTests
         Assert.True(quick.TargetValLoss > full.TargetValLoss, $"quick target {quick.TargetValLoss} is not looser than {full.TargetValLoss}");
         Assert.True(quick.RecordTime.MeanMs < quick.BaselineTime.MeanMs, "the next record must be faster at the quick target too, or FSR is undefined");
         Assert.Equal(quick.TargetValLoss, double.Parse(quick.Environment["AGENTGYM_TARGET_VAL_LOSS"], CultureInfo.InvariantCulture));
-        var budget = int.Parse(quick.Environment["AGENTGYM_MAX_STEPS"], CultureInfo.InvariantCulture);
-        Assert.InRange(budget, 50, 400);
-        Assert.True(quick.TimeLimitSeconds >= budget, "a loaded host needs up to about a second a step");
+        // The records fix their steps per target (the speedrun's rule); no task overrides them.
+        Assert.False(quick.Environment.ContainsKey("AGENTGYM_MAX_STEPS"));
+        Assert.False(full.Environment.ContainsKey("AGENTGYM_MAX_STEPS"));
+        var steps = StepsFor(k, quick.TargetValLoss);
+        var nextSteps = StepsFor(k + 1, quick.TargetValLoss);
+        Assert.InRange(steps, 40, 400);
+        Assert.True(nextSteps < steps, $"record {k + 1} trains {nextSteps} steps for {quick.TargetValLoss}, record {k} {steps}");
+        Assert.True(quick.TimeLimitSeconds >= steps, "a loaded host needs up to about a second a step");
         Assert.Contains("quick", quick.Tags);
         Assert.DoesNotContain("quick", full.Tags);
+    }
+
+    /// <summary>The steps record r fixes for a target: its steps_for_target table.</summary>
+    private static int StepsFor(int record, double target)
+    {
+        var script = File.ReadAllLines(Path.Combine(RepoPaths.Tasks, "tiny-shakespeare", "records", $"record_{record}", "train_gpt.py"));
+        var table = script.Single(l => l.TrimStart().StartsWith("steps_for_target = ", StringComparison.Ordinal)).Split('{', '}')[1];
+        foreach (var entry in table.Split(','))
+        {
+            var parts = entry.Split(':');
+            if (double.Parse(parts[0], CultureInfo.InvariantCulture) == target) return int.Parse(parts[1], CultureInfo.InvariantCulture);
+        }
+        throw new Xunit.Sdk.XunitException($"record {record} fixes no step count for {target}");
     }
 }

@@ -36,7 +36,12 @@ public sealed class SecretTests
 
         await world.Agent("tree", settings).RunAsync(env, new ResetOptions { TaskId = AgentTestWorld.TaskId });
 
-        Assert.All(world.EpisodeFiles(), f => Assert.DoesNotContain(AgentTestWorld.ApiKey, f.Text, StringComparison.Ordinal));
+        // The key was in use, and the episode wrote files to search: an empty folder would prove nothing.
+        Assert.Contains(world.Server.Requests, r => r.Headers["Authorization"].Contains(AgentTestWorld.ApiKey, StringComparison.Ordinal));
+        var files = world.EpisodeFiles().ToList();
+        Assert.Contains(files, f => f.Path.EndsWith("trajectory.jsonl", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.Path.EndsWith("agent.json", StringComparison.Ordinal));
+        Assert.All(files, f => Assert.DoesNotContain(AgentTestWorld.ApiKey, f.Text, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -37,7 +37,9 @@ public sealed class SpeedrunLogParserTests
     [Fact]
     public void Accepts_nan_and_exponents()
     {
-        Assert.True(double.IsNaN(SpeedrunLogParser.TryParse("step:5/10 train_loss:nan train_time:10ms step_avg:2ms", 0)!.TrainLoss!.Value));
+        var nan = SpeedrunLogParser.TryParse("step:5/10 train_loss:nan train_time:10ms step_avg:2ms", 0)!;
+        Assert.Null(nan.TrainLoss);
+        Assert.Equal("nan", nan.NonFinite![MetricEvent.TrainLossField]);
         Assert.Equal(1.5e-3, SpeedrunLogParser.TryParse("step:5 val_loss:1.5e-3 train_time:10ms", 0)!.ValLoss);
     }
 }

@@ -142,8 +142,20 @@ public sealed class LocalSandboxTests : IDisposable
     public void Container_paths_are_rewritten_only_as_whole_prefixes(string value, string expected) =>
         Assert.Equal(expected, LocalSandbox.Rewrite(value, "/w", "/o", "/d"));
 
+    [Fact]
+    public async Task A_consumer_that_throws_on_a_line_still_gets_every_later_line()
+    {
+        File.WriteAllText(Path.Combine(Workspace, "main.py"), "print('one')\nprint('boom')\nprint('three')\n");
+        var output = new Collector { ThrowOn = "boom" };
+        var result = await _sandbox.RunAsync(Request(["python3", "main.py"]), output, CancellationToken.None);
+        Assert.Equal(RunOutcome.Succeeded, result.Outcome);
+        Assert.Equal(["one", "boom", "three"], output.Texts);
+    }
+
     private sealed class Collector : ISandboxOutput
     {
+        public string? ThrowOn { get; init; }
+
         private readonly ConcurrentQueue<SandboxLine> _lines = new();
         private readonly ConcurrentDictionary<string, TaskCompletionSource> _waits = new();
 
@@ -161,6 +173,7 @@ public sealed class LocalSandboxTests : IDisposable
         {
             _lines.Enqueue(line);
             if (_waits.TryGetValue(line.Text, out var tcs)) tcs.TrySetResult();
+            if (line.Text == ThrowOn) throw new InvalidOperationException("a consumer's bug");
         }
     }
 }

@@ -58,7 +58,33 @@ public sealed class McpTests
             Endpoint = new Uri(live.BaseAddress, "/mcp"),
             TransportMode = HttpTransportMode.StreamableHttp,
         }, loggerFactory: null);
-        await Assert.ThrowsAnyAsync<Exception>(async () => await McpClient.CreateAsync(transport, clientOptions: null, loggerFactory: null));
+        var refused = await Assert.ThrowsAnyAsync<Exception>(async () => await McpClient.CreateAsync(transport, clientOptions: null, loggerFactory: null));
+
+        // The client fails because the server answered 401, not for any other reason (a crash, a timeout, a 404).
+        var http = Assert.IsType<HttpRequestException>(Chain(refused).FirstOrDefault(e => e is HttpRequestException), exactMatch: false);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, http.StatusCode);
+
+        // The same request with the token is let through.
+        using var anonymous = new HttpClient { BaseAddress = live.BaseAddress };
+        const string initialize = """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""";
+        using var withoutToken = await anonymous.SendAsync(McpPost(initialize, token: null));
+        using var withToken = await anonymous.SendAsync(McpPost(initialize, LiveServer.Token));
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, withoutToken.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, withToken.StatusCode);
+    }
+
+    private static IEnumerable<Exception> Chain(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException) yield return e;
+    }
+
+    private static HttpRequestMessage McpPost(string json, string? token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        if (token is not null) request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return request;
     }
 
     [Fact]
@@ -121,6 +147,14 @@ public sealed class McpTests
         Assert.NotEqual(true, submitted.IsError);
         Assert.Contains("episode terminated", Text(submitted));
         Assert.True(submitted.StructuredContent!.Value.GetProperty("terminated").GetBoolean());
+
+        // The end is latched: a retried submit is an error that repeats the final flags, with reward 0.
+        var again = await client.CallToolAsync("submit", cancellationToken: cancellationToken);
+        Assert.True(again.IsError);
+        Assert.Contains("The episode is over: it terminated (submitted)", Text(again));
+        Assert.True(again.StructuredContent!.Value.GetProperty("terminated").GetBoolean());
+        Assert.False(again.StructuredContent!.Value.GetProperty("truncated").GetBoolean());
+        Assert.Equal(0, again.StructuredContent!.Value.GetProperty("reward").GetDouble());
     }
 
     private static string Text(CallToolResult result) => string.Concat(result.Content.OfType<TextContentBlock>().Select(c => c.Text));

@@ -68,6 +68,9 @@ public sealed class TelemetryTests
         (await live.Client.DeleteAsync($"/v1/episodes/{id}", timeout.Token)).Dispose();
         var events = await reading;
         Assert.Contains(events, e => e.Kind == "metric");
+        // The stream ended because the run did: closing the episode cancelled the run, and its end event says so.
+        Assert.Equal("end", events[^1].Kind);
+        Assert.Equal("cancelled", events[^1].Data["state"]!.GetValue<string>());
     }
 
     [Fact]

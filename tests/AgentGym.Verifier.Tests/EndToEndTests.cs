@@ -21,6 +21,9 @@ public sealed class EndToEndTests(VerificationWorld world, ITestOutputHelper out
     {
         output.WriteLine(v.Summary);
         output.WriteLine(JsonSerializer.Serialize(v.Checks, JsonDefaults.Indented));
+        // A failed run's own words, before the test's folder is deleted.
+        foreach (var run in v.Checks.Runs?.Runs.Where(r => r.ExitCode is not (null or 0)) ?? [])
+            if (File.Exists(run.Log)) output.WriteLine($"--- {run.Role} pair {run.Pair} log tail:\n" + string.Join('\n', File.ReadLines(run.Log).TakeLast(30)));
     }
 
     private static Func<string, string> Replace(string from, string to) => s =>
@@ -103,6 +106,7 @@ public sealed class EndToEndTests(VerificationWorld world, ITestOutputHelper out
             """;
         var v = await world.ScoreAsync(Then(Fast, Replace("t0 = time.perf_counter()\nfor step in range(1, STEPS + 1):\n", hidden + "\n")));
         Show(v);
+        Assert.True(v.Checks.Runs!.Passed, v.Summary);
         var pair = v.Checks.Timing!.Pairs.Single();
         Assert.True(pair.CountedUntimedMs > 1000, $"counted {pair.CountedUntimedMs} ms of hidden work");
         Assert.True(pair.SubmissionMs > pair.CountedUntimedMs, $"{pair.SubmissionMs}");

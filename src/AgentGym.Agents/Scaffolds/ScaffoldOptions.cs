@@ -19,7 +19,7 @@ public enum ScaffoldKind
     MultiAide,
 }
 
-/// <summary>A scaffold's search parameters; the presets follow DESIGN.md, every field can be overridden.</summary>
+/// <summary>A scaffold's search parameters; the presets follow the Automated LLM Speedrunning Benchmark (arXiv 2506.22419), every field can be overridden.</summary>
 public sealed record ScaffoldParameters(int Roots, int Branching, double DebugProbability, int MaxDebugDepth)
 {
     public static ScaffoldParameters For(ScaffoldKind kind) => kind switch

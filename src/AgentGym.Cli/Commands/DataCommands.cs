@@ -6,10 +6,10 @@ namespace AgentGym.Cli.Commands;
 
 internal static class DataCommands
 {
-    /// <summary>Datasets that `data prepare` knows by name, with their default source beside the repository.</summary>
+    /// <summary>Datasets that `data prepare` knows by name, with their default source inside the repository.</summary>
     private static readonly Dictionary<string, string> KnownSources = new(StringComparer.Ordinal)
     {
-        ["tiny-shakespeare"] = Path.Combine("..", "shared", "data", "tinyshakespeare", "input.txt"),
+        ["tiny-shakespeare"] = Path.Combine("data", "tinyshakespeare", "input.txt"),
     };
 
     public static Command Create()
@@ -25,7 +25,7 @@ internal static class DataCommands
     private static Command CreatePrepare()
     {
         var name = new Argument<string>("name") { Description = "Dataset name, e.g. tiny-shakespeare (the folder name under the data directory)." };
-        var input = new Option<string?>("--input") { Description = "Any UTF-8 text file (default for tiny-shakespeare: ../shared/data/tinyshakespeare/input.txt)." };
+        var input = new Option<string?>("--input") { Description = "Any UTF-8 text file (default for tiny-shakespeare: data/tinyshakespeare/input.txt in the repository)." };
         var dest = new Option<string?>("--dest") { Description = "Output folder (default: <data directory>/<name>)." };
         var command = new Command("prepare", "Turn a UTF-8 text file into character-level token shards: train, visible val and held-out splits.") { name, input, dest };
         command.SetAction(parse =>

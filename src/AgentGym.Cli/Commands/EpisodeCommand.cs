@@ -26,11 +26,12 @@ internal static class EpisodeCommand
         var json = CommonOptions.Json();
         var tasksDir = CommonOptions.TasksDir();
         var agentOptions = new AgentOptions();
+        var judgeOptions = new JudgeOptions();
         var command = new Command("episode", "Run one episode with an agent, printing each step.")
         {
             task, agent, trajectory, hints, seed, maxSteps, sandbox, reward, json, tasksDir,
         };
-        foreach (var option in agentOptions.All) command.Options.Add(option);
+        foreach (var option in agentOptions.All.Concat(judgeOptions.All)) command.Options.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var paths = CliPaths.Discover(parse.GetValue(tasksDir));
@@ -49,9 +50,12 @@ internal static class EpisodeCommand
             }
 
             IEpisodeAgent theAgent;
+            Agents.Review.JudgeSettings? judge;
             try
             {
                 theAgent = AgentFactory.Create(parse.GetValue(agent)!, parse.GetValue(trajectory), () => agentOptions.Build(parse), catalog);
+                judge = judgeOptions.Build(parse);
+                if (judge is not null) _ = Agents.Review.SubmissionReviewers.Create(judge);
             }
             catch (Exception ex) when (ex is ArgumentException or FileNotFoundException or InvalidDataException or InvalidOperationException or DirectoryNotFoundException)
             {
@@ -67,6 +71,8 @@ internal static class EpisodeCommand
                 Console.Error.WriteLine($"error: {sandboxError}");
                 return 1;
             }
+            if (judge is not null && theSandbox is null)
+                Console.Error.WriteLine("note: --judge-model reviews verified submissions; with --sandbox none nothing is verified, so nothing is reviewed.");
 
             var budgets = new EpisodeBudgets { MaxSteps = parse.GetValue(maxSteps) ?? 200 };
             await using var environment = GymEnvironment.Create(new GymOptions
@@ -76,11 +82,11 @@ internal static class EpisodeCommand
                 DataDirectory = paths.DataDirectory,
                 Sandbox = theSandbox,
                 // Submissions are verified whenever runs are possible; without a sandbox, submit says it was not.
-                Scorer = theSandbox is null ? null : SubmissionScorers.Create(theSandbox, new ScoringOptions
+                Scorer = JudgeOptions.WithJudge(theSandbox is null ? null : SubmissionScorers.Create(theSandbox, new ScoringOptions
                 {
                     DataDirectory = paths.DataDirectory,
                     VerifierImage = VerifyCommand.DefaultVerifierImage(paths),
-                }),
+                }), judge),
                 DefaultBudgets = budgets,
             });
             var asJson = parse.GetValue(json);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using AgentGym.Core.Data;
 using AgentGym.Core.Tasks;
+using AgentGym.Datasets;
 
 namespace AgentGym.Cli.Commands;
 

@@ -26,10 +26,12 @@ internal static class VerifyCommand
         var verifierImage = new Option<string?>("--verifier-image") { Description = "The verifier's image (default: the tag in .agentgym/verifier-image written by scripts/build-verifier.sh, else $AGENTGYM_VERIFIER_IMAGE, else agentgym-verifier:latest)." };
         var json = CommonOptions.Json();
         var tasksDir = CommonOptions.TasksDir();
+        var judgeOptions = new JudgeOptions();
         var command = new Command("verify", "Verify code for a task: re-run it, check loss, time and protected content, and print the reward it would get.")
         {
             task, workspace, pairs, seed, reward, sandbox, verifierImage, json, tasksDir,
         };
+        foreach (var option in judgeOptions.All) command.Options.Add(option);
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
             var paths = CliPaths.Discover(parse.GetValue(tasksDir));
@@ -62,6 +64,18 @@ internal static class VerifyCommand
                 Console.Error.WriteLine($"error: --reward: {ex.Message.Split(" (Parameter", 2)[0]}");
                 return 1;
             }
+            Agents.Review.JudgeSettings? judge;
+            try
+            {
+                judge = judgeOptions.Build(parse);
+                // Build the judge now: a missing key must stop the command before minutes of re-runs.
+                if (judge is not null) _ = Agents.Review.SubmissionReviewers.Create(judge);
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FileNotFoundException or InvalidDataException)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return 1;
+            }
             var theSandbox = SandboxFactory.Create(parse.GetValue(sandbox)!, paths, out var sandboxError);
             if (theSandbox is null)
             {
@@ -88,12 +102,12 @@ internal static class VerifyCommand
                 Console.Error.WriteLine($"error: {ex.Message}");
                 return 1;
             }
-            var scorer = SubmissionScorers.Create(theSandbox, new ScoringOptions
+            var scorer = JudgeOptions.WithJudge(SubmissionScorers.Create(theSandbox, new ScoringOptions
             {
                 DataDirectory = paths.DataDirectory,
                 VerifierImage = parse.GetValue(verifierImage) ?? DefaultVerifierImage(paths),
                 Pairs = parse.GetValue(pairs),
-            });
+            }), judge)!;
             try
             {
                 var verdict = await scorer.ScoreAsync(submission, cancellationToken).ConfigureAwait(false);

@@ -84,7 +84,7 @@ public static class TokenShard
     }
 
     /// <summary>Like ReadHeader, but answers with the reason instead of throwing (for callers that report many files).</summary>
-    internal static bool TryReadHeader(string path, [NotNullWhen(true)] out TokenShardHeader? header, [NotNullWhen(false)] out string? error)
+    public static bool TryReadHeader(string path, [NotNullWhen(true)] out TokenShardHeader? header, [NotNullWhen(false)] out string? error)
     {
         try
         {

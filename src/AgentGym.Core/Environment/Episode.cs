@@ -8,7 +8,7 @@ namespace AgentGym.Core.Environment;
 internal sealed class Episode(EpisodeInfo info, Tasks.TaskManifest task, EpisodeBudgets budgets, long startTimestamp, TrajectoryWriter trajectory, ToolContext context) : IAsyncDisposable
 {
     private int _steps;
-    private bool _over;
+    private StepResult? _final;
 
     public EpisodeInfo Info { get; } = info;
     public long StartTimestamp { get; } = startTimestamp;
@@ -17,35 +17,30 @@ internal sealed class Episode(EpisodeInfo info, Tasks.TaskManifest task, Episode
 
     public async Task<StepResult> StepAsync(ToolCall call, ToolRegistry registry, CancellationToken cancellationToken)
     {
+        // The end is latched: a client that lost the answer to its last step and retries it must see done again.
+        if (_final is { } final) return AfterEnd(final);
         var time = context.Time;
         var startedAt = time.GetUtcNow();
         var started = time.GetTimestamp();
         _steps++;
 
         ToolResult result;
-        if (_over)
+        try
         {
-            result = ToolResult.Error("The episode is over (it was submitted or ran out of budget); call reset to start a new one.");
+            result = await registry.InvokeAsync(call, context, cancellationToken).ConfigureAwait(false);
         }
-        else
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            try
-            {
-                result = await registry.InvokeAsync(call, context, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                result = ToolResult.Error($"{call.Name} was cancelled.");
-            }
-            catch (Exception ex)
-            {
-                // A bug in a tool must not take the episode down: report it and keep going.
-                result = ToolResult.Error($"{call.Name} failed with an internal error: {ex.GetType().Name}: {ex.Message}");
-            }
+            result = ToolResult.Error($"{call.Name} was cancelled.");
+        }
+        catch (Exception ex)
+        {
+            // A bug in a tool must not take the episode down: report it and keep going.
+            result = ToolResult.Error($"{call.Name} failed with an internal error of the gym ({ex.Message}); nothing else changed, and the episode goes on.");
         }
 
-        var terminated = !_over && result.EndsEpisode;
-        var truncatedBy = _over || terminated ? null : BudgetExhausted(result);
+        var terminated = result.EndsEpisode;
+        var truncatedBy = terminated ? null : BudgetExhausted(result);
         var truncated = truncatedBy is not null;
         var info = result.Info is null ? new JsonObject() : (JsonObject)result.Info.DeepClone();
         info["step"] = _steps;
@@ -55,8 +50,7 @@ internal sealed class Episode(EpisodeInfo info, Tasks.TaskManifest task, Episode
         var observationText = truncated
             ? result.Text + $"\n[The episode is truncated: the {truncatedBy} budget is used up.]"
             : result.Text;
-        var reward = _over ? 0 : result.Reward;
-        if (terminated || truncated) _over = true;
+        var reward = result.Reward;
 
         var duration = time.GetElapsedTime(started).TotalMilliseconds;
         Trajectory.Append(new TrajectoryEntry
@@ -73,7 +67,31 @@ internal sealed class Episode(EpisodeInfo info, Tasks.TaskManifest task, Episode
             Info = info,
             Timings = new TrajectoryTimings(startedAt, duration),
         });
-        return new StepResult(new Observation(observationText, result.IsError), reward, terminated, truncated, (JsonObject)info.DeepClone());
+        var step = new StepResult(new Observation(observationText, result.IsError), reward, terminated, truncated, (JsonObject)info.DeepClone());
+        if (terminated || truncated) _final = step;
+        return step;
+    }
+
+    /// <summary>
+    /// The answer to any call after the end: the final flags again, reward 0, an error observation, and
+    /// info.episode_over. Nothing runs, and the call is not a step of the episode (nor a line of its trajectory).
+    /// </summary>
+    private StepResult AfterEnd(StepResult final)
+    {
+        var how = final.Terminated
+            ? "it terminated (submitted)"
+            : $"it was truncated ({final.Info["truncated_by"]?.GetValue<string>() ?? "a"} budget used up)";
+        var info = new JsonObject
+        {
+            ["step"] = _steps,
+            ["task_id"] = task.Id,
+            ["episode_over"] = true,
+            ["final_reward"] = final.Reward,
+        };
+        if (final.Info["truncated_by"] is { } by) info["truncated_by"] = by.DeepClone();
+        return new StepResult(
+            new Observation($"The episode is over: {how} at step {_steps}. This call changed nothing; call reset to start a new episode.", IsError: true),
+            0, final.Terminated, final.Truncated, info);
     }
 
     private string? BudgetExhausted(ToolResult result)

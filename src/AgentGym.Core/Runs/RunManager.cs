@@ -67,6 +67,7 @@ internal sealed class RunManager : IAsyncDisposable
             run = new TrainingRun(id, number, Path.Combine(_runsDirectory, id), _options, _time);
             _runs.Add(run);
         }
+        run.WriteSummary();
         EpisodeWorkspace.CopyTree(workspace.Root, run.WorkspaceSnapshot);
         Directory.CreateDirectory(run.OutputDirectory);
         var request = new SandboxRunRequest
@@ -104,15 +105,9 @@ internal sealed class RunManager : IAsyncDisposable
             result = new SandboxRunResult(RunOutcome.SandboxError, null, $"the sandbox failed: {ex.Message}", _time.GetElapsedTime(run.StartTimestamp, now), run.StartTimestamp, now);
         }
         run.Complete(result);
-        WriteSummary(run);
+        run.WriteSummary();
         run.CloseFiles();
         return result;
-    }
-
-    private static void WriteSummary(TrainingRun run)
-    {
-        var summary = RunSummary.Describe(run);
-        File.WriteAllText(Path.Combine(run.Directory, "run.json"), summary.ToJsonString(JsonDefaults.Indented));
     }
 
     public async Task<bool> WaitAsync(TrainingRun run, TimeSpan wait, CancellationToken cancellationToken)
@@ -165,26 +160,35 @@ internal sealed record RunLaunch(string Image, IReadOnlyList<string> Command, IR
 
 internal static class RunSummary
 {
+    /// <summary>
+    /// The run's state and latest figures. last_val_loss and last_train_loss are null when the latest value printed
+    /// was not finite; "diverged" then says where ({step, values: {field: printed text}}).
+    /// </summary>
     public static JsonObject Describe(TrainingRun run)
     {
         var metrics = run.Metrics();
-        var lastVal = metrics.LastOrDefault(m => m.ValLoss is not null);
         var lastTimed = metrics.LastOrDefault(m => m.TrainTimeMs is not null);
         var (_, dropped, capped) = run.Snapshot();
+        var divergence = run.Divergence;
         return new JsonObject
         {
             ["run_id"] = run.Id,
             ["state"] = JsonNamingPolicy.SnakeCaseLower.ConvertName(run.State.ToString()),
             ["exit_code"] = run.Result?.ExitCode,
-            ["reason"] = run.Result?.Reason,
+            ["reason"] = run.Reason,
             ["elapsed_s"] = Math.Round(run.Elapsed.TotalSeconds, 3),
             ["last_step"] = metrics.LastOrDefault()?.Step,
             ["total_steps"] = metrics.LastOrDefault()?.TotalSteps,
-            ["last_val_loss"] = lastVal?.ValLoss,
+            ["last_val_loss"] = metrics.LastOrDefault(m => m.HasValLoss)?.ValLoss,
             ["best_val_loss"] = metrics.Where(m => m.ValLoss is not null).Select(m => m.ValLoss).Min(),
-            ["last_train_loss"] = metrics.LastOrDefault(m => m.TrainLoss is not null)?.TrainLoss,
+            ["last_train_loss"] = metrics.LastOrDefault(m => m.HasTrainLoss)?.TrainLoss,
             ["train_time_ms"] = lastTimed?.TrainTimeMs,
             ["step_avg_ms"] = lastTimed?.StepAvgMs,
+            ["diverged"] = divergence is null ? null : new JsonObject
+            {
+                ["step"] = divergence.Step,
+                ["values"] = new JsonObject(divergence.NonFinite!.Select(f => KeyValuePair.Create(f.Key, (JsonNode?)f.Value))),
+            },
             ["metric_events"] = metrics.Count,
             ["log_capped"] = capped,
             ["log_lines_dropped"] = dropped,

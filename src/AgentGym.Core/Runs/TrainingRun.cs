@@ -23,6 +23,10 @@ internal sealed class TrainingRun : ISandboxOutput
     private long _storedBytes;
     private long _droppedLines;
     private bool _capAnnounced;
+    private long _faults;
+    private long _summaryWrittenAt;
+    private readonly Lock _summaryGate = new();
+    private static readonly TimeSpan SummaryInterval = TimeSpan.FromSeconds(1);
 
     public TrainingRun(string id, int number, string directory, RunOptions options, TimeProvider time)
     {
@@ -33,7 +37,8 @@ internal sealed class TrainingRun : ISandboxOutput
         _time = time;
         StartTimestamp = time.GetTimestamp();
         System.IO.Directory.CreateDirectory(directory);
-        _log = new StreamWriter(Path.Combine(directory, "log.txt"), append: false, new UTF8Encoding(false));
+        // Flushed line by line, like metrics.jsonl: a killed server must leave the log it had, not an empty file.
+        _log = new StreamWriter(Path.Combine(directory, "log.txt"), append: false, new UTF8Encoding(false)) { AutoFlush = true };
         _metricsFile = new StreamWriter(Path.Combine(directory, "metrics.jsonl"), append: false, new UTF8Encoding(false)) { AutoFlush = true };
     }
 
@@ -47,28 +52,100 @@ internal sealed class TrainingRun : ISandboxOutput
     public Task<SandboxRunResult> Completion { get; set; } = Task.FromResult<SandboxRunResult>(null!);
     public SandboxRunResult? Result { get; private set; }
 
-    public RunState State => Result is null ? RunState.Running : (RunState)(int)Result.Outcome + 1;
+    public RunState State => Result switch
+    {
+        null => RunState.Running,
+        { Outcome: RunOutcome.Succeeded } when Divergence is not null => RunState.Diverged,
+        _ => (RunState)(int)Result.Outcome + 1,
+    };
 
     public TimeSpan Elapsed => Result?.WallTime ?? _time.GetElapsedTime(StartTimestamp);
 
     public double HostMs(long timestamp) => _time.GetElapsedTime(StartTimestamp, timestamp).TotalMilliseconds;
 
+    /// <summary>
+    /// Keeps the raw line first (log.txt, flushed, and its log event), then runs the handlers that read it: metric
+    /// parsing, metrics.jsonl, the live summary. A handler that throws costs its own work on that line, is announced
+    /// once in the log, and never costs a line.
+    /// </summary>
     public void OnLine(SandboxLine line)
     {
         var hostMs = HostMs(line.HostTimestamp);
         var text = line.Text.Length > _options.MaxLineChars
             ? line.Text[.._options.MaxLineChars] + $" [line cut: {line.Text.Length - _options.MaxLineChars:N0} more characters]"
             : line.Text;
-        var metric = line.Stream == OutputStream.Stdout ? SpeedrunLogParser.TryParse(line.Text, hostMs) : null;
+        MetricEvent? metric = null;
+        var diverged = false;
         lock (_gate)
         {
-            if (metric is not null)
+            StoreLine(line.Stream, text, hostMs);
+            if (line.Stream != OutputStream.Stdout) return;
+            try
             {
-                _metrics.Add(metric);
+                metric = SpeedrunLogParser.TryParse(line.Text, hostMs);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Fault("parse metrics from", ex, hostMs);
+            }
+            if (metric is null) return;
+            _metrics.Add(metric);
+            if (metric.Diverged && Divergence is null)
+            {
+                Divergence = metric;
+                diverged = true;
+            }
+            try
+            {
                 _metricsFile.WriteLine(JsonSerializer.Serialize(metric, JsonDefaults.Options));
             }
-            StoreLine(line.Stream, text, hostMs);
-            if (metric is not null) Publish(new RunEvent { Sequence = _events.Count, Kind = RunEvent.MetricKind, HostMs = hostMs, Metric = metric });
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Fault("write metrics.jsonl for", ex, hostMs);
+            }
+            Publish(new RunEvent { Sequence = _events.Count, Kind = RunEvent.MetricKind, HostMs = hostMs, Metric = metric });
+        }
+        // At once when the run diverges (news a reader must not miss), else at most once a second.
+        if (diverged || _time.GetElapsedTime(Interlocked.Read(ref _summaryWrittenAt)) >= SummaryInterval) WriteSummary();
+    }
+
+    /// <summary>Announces a handler's failure once (later ones are counted); the line stays in the log either way.</summary>
+    private void Fault(string what, Exception ex, double hostMs)
+    {
+        if (_faults++ > 0) return;
+        AddLine(OutputStream.Harness, $"[agentgym] could not {what} log line {_lines.Count}: {ex.Message} (the line is kept; later failures are counted)", hostMs);
+    }
+
+    /// <summary>The first metric line with a non-finite loss; null while every loss was finite.</summary>
+    public MetricEvent? Divergence { get; private set; }
+
+    /// <summary>Why the run is where it is: the sandbox's reason, led by the divergence when there was one.</summary>
+    public string? Reason => Result is null ? null : Divergence is null ? Result.Reason : $"{DescribeDivergence(Divergence)}; {Result.Reason}";
+
+    internal static string DescribeDivergence(MetricEvent m) =>
+        $"{string.Join(" and ", m.NonFinite!.Where(f => f.Key is MetricEvent.TrainLossField or MetricEvent.ValLossField).Select(f => $"{f.Key} was {f.Value}"))} at step {m.Step}";
+
+    /// <summary>
+    /// Writes run.json (atomically: a reader or a kill never sees half a file): at start, about once a second while
+    /// metrics arrive, and at the end, so that a killed server still leaves the run described.
+    /// </summary>
+    public void WriteSummary()
+    {
+        Interlocked.Exchange(ref _summaryWrittenAt, _time.GetTimestamp());
+        // Described inside the file's lock, so that a late writer cannot replace a newer state with an older one.
+        lock (_summaryGate)
+        {
+            var json = RunSummary.Describe(this).ToJsonString(JsonDefaults.Indented);
+            var path = Path.Combine(Directory, "run.json");
+            try
+            {
+                File.WriteAllText(path + ".tmp", json);
+                File.Move(path + ".tmp", path, overwrite: true);
+            }
+            catch (IOException)
+            {
+                // Disk full or the folder removed: the summary is retried at the next interval and at the end.
+            }
         }
     }
 
@@ -93,7 +170,14 @@ internal sealed class TrainingRun : ISandboxOutput
     private void AddLine(OutputStream stream, string text, double hostMs)
     {
         _lines.Add(new LogEntry(stream, text, hostMs));
-        _log.WriteLine(text);
+        try
+        {
+            _log.WriteLine(text);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // The line is kept in memory and in the event stream; log.txt misses it (disk full, files closed).
+        }
         Publish(new RunEvent { Sequence = _events.Count, Kind = RunEvent.LogKind, HostMs = hostMs, Stream = StreamName(stream), Text = text });
     }
 
@@ -141,9 +225,9 @@ internal sealed class TrainingRun : ISandboxOutput
         {
             var endMs = HostMs(result.EndTimestamp);
             if (_droppedLines > 0) AddLine(OutputStream.Harness, $"[agentgym] {_droppedLines:N0} lines after the log cap were dropped.", endMs);
-            AddLine(OutputStream.Harness, $"[agentgym] run {Id} ended: {result.Outcome}{(result.ExitCode is { } c ? $" (exit code {c})" : "")}; {result.Reason}", endMs);
-            _log.Flush();
+            if (_faults > 1) AddLine(OutputStream.Harness, $"[agentgym] {_faults:N0} log lines in all could not be read for metrics; they are kept in the log.", endMs);
             Result = result;
+            AddLine(OutputStream.Harness, $"[agentgym] run {Id} ended: {State}{(result.ExitCode is { } c ? $" (exit code {c})" : "")}; {Reason}", endMs);
             Publish(new RunEvent { Sequence = _events.Count, Kind = RunEvent.EndKind, HostMs = endMs, State = JsonNamingPolicy.SnakeCaseLower.ConvertName(State.ToString()) });
         }
     }

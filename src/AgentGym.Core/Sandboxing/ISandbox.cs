@@ -1,7 +1,7 @@
 namespace AgentGym.Core.Sandboxing;
 
 /// <summary>
-/// Runs one training command in isolation (see DESIGN.md, sandbox contract). Implementations live in AgentGym.Sandbox.
+/// Runs one training command in isolation (docs/architecture.md, "The sandbox contract"). Implementations live in AgentGym.Sandbox.
 /// A failed run (non-zero exit, timeout, out of memory, cancellation) is a result with a reason, not an exception;
 /// exceptions mean the sandbox itself could not be used.
 /// </summary>

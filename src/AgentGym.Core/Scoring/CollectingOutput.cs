@@ -5,8 +5,8 @@ using AgentGym.Core.Sandboxing;
 namespace AgentGym.Core.Scoring;
 
 /// <summary>
-/// Collects a verification run's output, stamping each line with the scorer's own clock on arrival (the timing check
-/// trusts the host, not the script). Metrics are parsed from every stdout line; the kept log text is capped, and the
+/// Collects a verification run's output with the time the sandbox stamped on each line (the timing check trusts the
+/// host, not the script). Metrics are parsed from every stdout line; the kept log text is capped, and the
 /// cap is stated in the log, never silent.
 /// </summary>
 internal sealed class CollectingOutput(TimeProvider time, long startTimestamp, long maxLogBytes = 8 * 1024 * 1024) : ISandboxOutput
@@ -19,8 +19,18 @@ internal sealed class CollectingOutput(TimeProvider time, long startTimestamp, l
 
     public void OnLine(SandboxLine line)
     {
-        var hostMs = time.GetElapsedTime(startTimestamp, time.GetTimestamp()).TotalMilliseconds;
-        var metric = line.Stream == OutputStream.Stdout ? SpeedrunLogParser.TryParse(line.Text, hostMs) : null;
+        // The sandbox's stamp: the arrival time for Docker and local runs, the compute node's own clock for Slurm, so
+        // that a shared file system's delay does not look like a clock that lies.
+        var hostMs = time.GetElapsedTime(startTimestamp, line.HostTimestamp).TotalMilliseconds;
+        MetricEvent? metric = null;
+        try
+        {
+            metric = line.Stream == OutputStream.Stdout ? SpeedrunLogParser.TryParse(line.Text, hostMs) : null;
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or ArgumentException)
+        {
+            // The raw line is kept below whatever the parser makes of it.
+        }
         lock (_gate)
         {
             if (metric is not null) _metrics.Add(metric);

@@ -25,8 +25,9 @@ internal static class ProtectedContent
                 results.Add(new RegionResult(region.File, region.StartMarker, false, "the file was deleted or renamed"));
                 continue;
             }
-            var start = Normalize(File.ReadAllText(startPath));
-            var code = Normalize(File.ReadAllText(codePath));
+            // Bytes as they are: a changed line ending or byte-order mark in a protected region is a change.
+            var start = Exact(startPath);
+            var code = Exact(codePath);
             if (region.StartMarker is null && region.EndMarker is null)
             {
                 var same = start == code;
@@ -82,7 +83,7 @@ internal static class ProtectedContent
         return string.Join('\n', lines[startAt..(endAt + 1)]);
     }
 
-    private static string Normalize(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal);
+    private static string Exact(string path) => System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(path));
 
     private static int FirstDifference(string a, string b)
     {

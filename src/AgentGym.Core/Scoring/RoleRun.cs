@@ -16,7 +16,8 @@ internal sealed record RoleRun(
     /// <summary>Wall time minus the reported train_time: imports, data loading, validation and export, as the script tells it.</summary>
     public double? UntimedMs => Timing is { } t ? WallMs - t.FinalTrainTimeMs : null;
 
-    public double? ReportedValLoss => Metrics.LastOrDefault(m => m.ValLoss is not null)?.ValLoss;
+    /// <summary>The last val_loss the script printed; null when it printed none, or when that last one was nan or inf.</summary>
+    public double? ReportedValLoss => Metrics.LastOrDefault(m => m.HasValLoss)?.ValLoss;
 
     /// <summary>
     /// The train time that counts: the reported one, or the wall time less the starting record's untimed part in

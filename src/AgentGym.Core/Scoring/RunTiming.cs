@@ -30,8 +30,13 @@ internal sealed record RunTiming
     /// <summary>Reads the timed metric lines (in arrival order); an error says why no timing can be established.</summary>
     public static RunTiming? From(IReadOnlyList<MetricEvent> metrics, out string? error)
     {
-        var timed = metrics.Where(m => m.TrainTimeMs is not null).ToList();
         error = null;
+        if (metrics.FirstOrDefault(m => m.NonFinite?.ContainsKey(MetricEvent.TrainTimeField) == true) is { } bad)
+        {
+            error = $"the reported train_time at step {bad.Step} is {bad.NonFinite![MetricEvent.TrainTimeField]}";
+            return null;
+        }
+        var timed = metrics.Where(m => m.TrainTimeMs is not null).ToList();
         if (timed.Count < 2)
         {
             error = $"{timed.Count} telemetry line(s) with train_time; at least two are needed to time the run";
@@ -51,7 +56,7 @@ internal sealed record RunTiming
                 error = $"reported train_time went backwards at step {timed[i].Step} ({timed[i - 1].TrainTimeMs:F0} ms -> {timed[i].TrainTimeMs:F0} ms)";
                 return null;
             }
-            if (timed[i].TrainLoss is null || timed[i].ValLoss is not null) continue; // validation
+            if (!timed[i].HasTrainLoss || timed[i].HasValLoss) continue; // validation
             growth += reported;
             host += timed[i].HostMs - timed[i - 1].HostMs;
         }

@@ -99,6 +99,8 @@ internal static partial class TaskLoader
             Check(m.TargetValLoss <= reference.Bigram - TrivialMargin, "target_val_loss",
                 $"{m.TargetValLoss} is above the counted-bigram loss {reference.Bigram} minus the margin {TrivialMargin}: a bigram table would reach it without training");
         Check(m.Verification.PValue is > 0 and < 1, "verification.p_value", "must be between 0 and 1");
+        if (m.Verification.Review is { } review)
+            Check(double.IsFinite(review.Threshold) && review.Threshold is > 0 and <= 1, "verification.review.threshold", $"must be above 0 and at most 1 (got {review.Threshold})");
         Check(m.TimeLimitSeconds > 0, "time_limit_seconds", "must be positive");
         foreach (var (level, file) in m.Hints)
         {
@@ -135,6 +137,7 @@ internal static partial class TaskLoader
         _ when clrType.Contains("IReadOnlyList", StringComparison.Ordinal) || clrType.Contains("List", StringComparison.Ordinal) => "an array",
         "System.String" => "a string",
         "System.Boolean" => "true or false",
+        _ when clrType == typeof(Review.ReviewAction).FullName => "\"report\" or \"zero\"",
         _ when clrType.StartsWith("AgentGym.", StringComparison.Ordinal) => "an object",
         _ => clrType,
     };

@@ -119,6 +119,9 @@ public sealed record VerificationSettings
     public int EvalSequenceLength { get; init; } = 64;
 
     public IReadOnlyList<ProtectedRegion> Protected { get; init; } = [];
+
+    /// <summary>What the optional code review may do to the reward on this task; null: report only.</summary>
+    public ReviewSettings? Review { get; init; }
 }
 
 public sealed record NextRecordSettings

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentGym.Core.Workspace;
 
 namespace AgentGym.Core.Tools;
 
@@ -22,6 +23,12 @@ internal static class ArgumentValidator
         catch (JsonException ex)
         {
             error = $"Invalid arguments for {toolName}: not valid JSON ({ex.Message}). Expected a JSON object: {Usage(schema)}.";
+            return false;
+        }
+        catch (ArgumentException)
+        {
+            // The text itself cannot be turned into UTF-8: it holds half of a UTF-16 surrogate pair.
+            error = $"Invalid arguments for {toolName}: {TextRule.Problem(text) ?? "they are not valid text"}. Send whole characters. Expected: {Usage(schema)}.";
             return false;
         }
 
@@ -51,6 +58,10 @@ internal static class ArgumentValidator
                 if (property.Value.ValueKind == JsonValueKind.Null && !required.Contains(property.Name)) continue;
                 if (!Matches(property.Value, expected))
                     problems.Add($"argument '{property.Name}' must be {Article(expected)} {expected}, got {Kind(property.Value)}");
+                else if (expected == "integer" && !property.Value.TryGetInt32(out _))
+                    problems.Add($"argument '{property.Name}' must be an integer from {int.MinValue} to {int.MaxValue}, got {property.Value.GetRawText()}");
+                else if (property.Value.ValueKind == JsonValueKind.String && TextProblem(property.Value) is { } textProblem)
+                    problems.Add($"argument '{property.Name}' holds {textProblem}; {TextRule.Statement}");
             }
 
             if (problems.Count > 0)
@@ -60,6 +71,19 @@ internal static class ArgumentValidator
             }
             arguments = root.Clone();
             return true;
+        }
+    }
+
+    /// <summary>Why a string argument breaks the text rule (a lone surrogate escape such as \ud800, a NUL), or null.</summary>
+    private static string? TextProblem(JsonElement value)
+    {
+        try
+        {
+            return TextRule.Problem(value.GetString());
+        }
+        catch (InvalidOperationException)
+        {
+            return "an escape of half a UTF-16 surrogate pair (such as \\ud800 alone), which is no character";
         }
     }
 

@@ -16,6 +16,9 @@ internal abstract class Tool<TArgs> : ITool where TArgs : class
 
     protected abstract string Description { get; }
 
+    /// <summary>How to see what a cut observation left out; tools that page say how.</summary>
+    public virtual string SeeTheRest => "narrow the call (a smaller range, a path or a filter) to see the rest";
+
     public ToolDescriptor Descriptor => _descriptor ??= new ToolDescriptor(Name, Description, ToolSchema.For<TArgs>());
 
     public Task<ToolResult> InvokeAsync(JsonElement arguments, ToolContext context, CancellationToken cancellationToken)

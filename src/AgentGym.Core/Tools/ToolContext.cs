@@ -32,4 +32,7 @@ public sealed record ToolLimits
     public int ListMaxEntries { get; init; } = 500;
     public int DiffMaxBytes { get; init; } = 32 * 1024;
     public int WriteMaxBytes { get; init; } = 2 * 1024 * 1024;
+
+    /// <summary>The most characters any observation may have; the tools' own pages stay well below it.</summary>
+    public int ObservationMaxChars { get; init; } = 40_000;
 }

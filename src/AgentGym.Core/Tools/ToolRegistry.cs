@@ -24,7 +24,18 @@ internal sealed class ToolRegistry
         new SubmitTool(),
     ]);
 
+    /// <summary>
+    /// Runs a call and caps its observation: the one place where every observation, error or not, is held to
+    /// <see cref="ToolLimits.ObservationMaxChars"/>, with a note that says what was cut and how to see the rest.
+    /// </summary>
     public async Task<ToolResult> InvokeAsync(ToolCall call, ToolContext context, CancellationToken cancellationToken)
+    {
+        var result = await InvokeUncappedAsync(call, context, cancellationToken).ConfigureAwait(false);
+        var seeTheRest = call.Name is not null && _tools.TryGetValue(call.Name, out var tool) ? tool.SeeTheRest : "send a shorter call";
+        return ObservationLimit.Apply(result, context.Limits.ObservationMaxChars, seeTheRest);
+    }
+
+    private async Task<ToolResult> InvokeUncappedAsync(ToolCall call, ToolContext context, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(call.Name) || !_tools.TryGetValue(call.Name, out var tool))
             return ToolResult.Error($"Unknown tool '{call.Name}'. Available tools: {string.Join(", ", _tools.Keys)}.");
@@ -42,7 +53,8 @@ internal sealed class ToolRegistry
         }
         catch (JsonException ex)
         {
-            return ToolResult.Error($"Invalid arguments for {call.Name}: {ex.Message}");
+            // The serializer's own message names CLR types; say it in the schema's words.
+            return ToolResult.Error($"Invalid arguments for {call.Name}: the value at {ex.Path ?? "the top level"} does not fit its argument. Expected: {ArgumentValidator.Usage(tool.Descriptor.ParametersSchema)}.");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

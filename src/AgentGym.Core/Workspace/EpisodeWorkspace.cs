@@ -29,13 +29,20 @@ internal sealed class EpisodeWorkspace
 
     public string ReadText(string? path) => TextFiles.Read(Resolve(path));
 
-    /// <summary>Writes a file and remembers what was there before, so that undo_edit can restore it.</summary>
+    /// <summary>
+    /// Writes a file and remembers what was there before, so that undo_edit can restore it. Every tool writes through
+    /// here: content that breaks the text rule is refused before anything is written, and a file that began with a
+    /// UTF-8 BOM keeps it (the tools never show the BOM, so no edit can mean to drop it).
+    /// </summary>
     public void WriteText(ResolvedPath path, string content)
     {
         if (Directory.Exists(path.FullPath))
             throw new ToolFailure($"'{path.RelativePath}' is a directory.");
+        if (TextRule.Problem(content) is { } problem)
+            throw new ToolFailure($"Nothing was written: the new content of {path.RelativePath} holds {problem}; {TextRule.Statement}. Remove or replace that character and try again.");
         byte[]? previous = File.Exists(path.FullPath) ? File.ReadAllBytes(path.FullPath) : null;
-        TextFiles.Write(path.FullPath, content);
+        var bom = previous is not null && TextFiles.HasBom(previous) && !content.StartsWith('\uFEFF');
+        TextFiles.Write(path.FullPath, bom ? "\uFEFF" + content : content);
         Remember(path.RelativePath, previous);
     }
 

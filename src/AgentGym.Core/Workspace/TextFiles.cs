@@ -18,10 +18,11 @@ internal static class TextFiles
         return Decode(bytes, path.RelativePath);
     }
 
+    /// <summary>The text of a file without its BOM; refused with the reason when it breaks the text rule.</summary>
     public static string Decode(byte[] bytes, string displayPath)
     {
         if (Array.IndexOf(bytes, (byte)0) >= 0)
-            throw new ToolFailure($"'{displayPath}' is a binary file ({bytes.Length:N0} bytes); only text files can be read or edited.");
+            throw new ToolFailure($"'{displayPath}' is a binary file ({bytes.Length:N0} bytes, with {TextRule.Problem(bytes)}); only text files can be read or edited ({TextRule.Statement}).");
         try
         {
             var start = bytes.AsSpan().StartsWith(StrictUtf8BomBytes) ? 3 : 0;
@@ -53,6 +54,8 @@ internal static class TextFiles
         if (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
         return lines;
     }
+
+    public static bool HasBom(ReadOnlySpan<byte> bytes) => bytes.StartsWith(StrictUtf8BomBytes);
 
     private static ReadOnlySpan<byte> StrictUtf8BomBytes => [0xEF, 0xBB, 0xBF];
 }

@@ -26,14 +26,38 @@ public static class WorkspaceDiff
                 sb.Append($"Binary files a/{file} and b/{file} differ\n");
                 continue;
             }
-            sb.Append(UnifiedDiff.Create(
+            var oldLines = oldText is null ? [] : TextSplice.Lines(oldText);
+            var newLines = newText is null ? [] : TextSplice.Lines(newText);
+            // Line endings are shown only where they are not one style throughout both versions: then a change of
+            // ending alone is still a visible change.
+            var markCr = !OneStyle(oldLines.Concat(newLines));
+            var diff = UnifiedDiff.Create(
                 oldBytes is null ? "/dev/null" : $"a/{file}",
                 newBytes is null ? "/dev/null" : $"b/{file}",
-                oldText is null ? [] : TextFiles.SplitLines(oldText),
-                newText is null ? [] : TextFiles.SplitLines(newText)));
+                oldLines.Select(l => Render(l, markCr)).ToList(),
+                newLines.Select(l => Render(l, markCr)).ToList());
+            var oldBom = oldBytes is not null && TextFiles.HasBom(oldBytes);
+            var newBom = newBytes is not null && TextFiles.HasBom(newBytes);
+            if (oldBytes is not null && newBytes is not null && oldBom != newBom)
+                diff = (diff.Length > 0 ? diff : $"--- a/{file}\n+++ b/{file}\n") + $"(the UTF-8 byte order mark was {(newBom ? "added" : "removed")})\n";
+            sb.Append(diff);
         }
         return sb.ToString();
     }
+
+    /// <summary>Marks a "\r\n" ending with ␍ (when endings are mixed) and a last line without one as diff -u does.</summary>
+    private static string Render((string Text, string Ending) line, bool markCr) => line.Ending switch
+    {
+        "" => line.Text + "\n\\ No newline at end of file",
+        "\r\n" when markCr => line.Text + CrMark,
+        _ => line.Text,
+    };
+
+    /// <summary>The mark shown for a "\r\n" line ending where endings are mixed or changed.</summary>
+    public const string CrMark = "\u240D";
+
+    private static bool OneStyle(IEnumerable<(string Text, string Ending)> lines) =>
+        lines.Select(l => l.Ending).Where(e => e.Length > 0).Distinct().Count() <= 1;
 
     private static string? TryText(byte[]? bytes)
     {

@@ -79,6 +79,17 @@ internal sealed record EpisodeRecord
         };
 
         var tokens = Usage(agentJson?["usage"] as JsonObject) ?? SumStepUsage(steps);
+        // The code-review judge's model calls are part of the episode's cost.
+        if (checks?.Review?.Usage is { } judge)
+            tokens = tokens with
+            {
+                ModelCalls = tokens.ModelCalls + judge.ModelCalls,
+                Input = tokens.Input + (judge.InputTokens ?? 0),
+                Output = tokens.Output + (judge.OutputTokens ?? 0),
+                Total = tokens.Total + (judge.TotalTokens ?? 0),
+                Reasoning = tokens.Reasoning + (judge.ReasoningTokens ?? 0),
+                CachedInput = tokens.CachedInput + (judge.CachedInputTokens ?? 0),
+            };
         var submitted = info?["submitted"]?.GetValue<string>() is { } s && s != "workspace" ? s : null;
         var runs = ReadRuns(episodeDirectory, task, steps, submitted);
         var end = last is null ? reset.Timings.StartedAt.AddMilliseconds(reset.Timings.DurationMs) : last.Timings.StartedAt.AddMilliseconds(last.Timings.DurationMs);
@@ -118,7 +129,7 @@ internal sealed record EpisodeRecord
         if (json is null) return null;
         try
         {
-            return json.Deserialize<VerdictChecks>(JsonDefaults.Options);
+            return VerdictChecks.Read(json);
         }
         catch (JsonException)
         {
@@ -141,7 +152,8 @@ internal sealed record EpisodeRecord
             var summary = ReadJson(Path.Combine(directory, "run.json"));
             var metrics = ReadMetrics(Path.Combine(directory, "metrics.jsonl"));
             var state = summary?["state"]?.GetValue<string>() ?? "unknown";
-            var finalLoss = Num(summary?["last_val_loss"]) ?? metrics.LastOrDefault(m => m.ValLoss is not null)?.ValLoss;
+            // A summary's null last_val_loss may mean the last one printed was nan: no earlier value stands in for it.
+            var finalLoss = summary is not null ? Num(summary["last_val_loss"]) : metrics.LastOrDefault(m => m.HasValLoss)?.ValLoss;
             var trainTime = Num(summary?["train_time_ms"]) ?? metrics.LastOrDefault(m => m.TrainTimeMs is not null)?.TrainTimeMs;
             var succeeded = state == "succeeded";
             var buggy = !succeeded || finalLoss is null || !double.IsFinite(finalLoss.Value);

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
 using AgentGym.Agents;
 using AgentGym.Agents.Llm;
+using AgentGym.Agents.Review;
 using AgentGym.Core.Environment;
+using AgentGym.Core.Review;
 using AgentGym.Core.Sandboxing;
 using AgentGym.Core.Scoring;
 using AgentGym.Core.Tasks;
@@ -130,6 +132,8 @@ public static class Evaluations
                 Pairs = options.Spec.Scoring.Pairs,
                 TimeProvider = time,
             });
+            if (scorer is not null && options.Spec.Scoring.Judge is { } judge)
+                scorer = scorer.WithReview(SubmissionReviewers.Create(judge), judge.Policy);
             var agent = options.AgentFactory?.Invoke(cell)
                 ?? (options.ChatClientFactory?.Invoke(cell) is { } chat
                     ? GymAgents.Create(cell.Agent.Kind, cell.Agent.Settings, chat, options.Tasks)

@@ -64,6 +64,9 @@ public sealed record ScoringSpec
 
     /// <summary>The verifier image; null: the CLI's default.</summary>
     public string? VerifierImage { get; init; }
+
+    /// <summary>The optional code-review judge run after the measured checks; null: no review.</summary>
+    public Agents.Review.JudgeSettings? Judge { get; init; }
 }
 
 public sealed record CellSpec(string TaskId, HintRegime Hints, AgentSpec Agent, int Seed)

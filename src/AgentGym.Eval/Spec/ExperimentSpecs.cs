@@ -87,7 +87,7 @@ public static class ExperimentSpecs
         var seeds = ParseSeeds(root);
         var budgets = ParseBudgets(root["budgets"]);
         var concurrency = ParseConcurrency(root["concurrency"]);
-        var scoring = ParseScoring(root["scoring"]);
+        var scoring = ParseScoring(root["scoring"], baseDirectory);
         return new ExperimentSpec
         {
             Name = name.Trim(),
@@ -147,6 +147,7 @@ public static class ExperimentSpecs
                 throw new ExperimentSpecException($"agents[{i}] ({agent.Label})", ex.Message);
             }
         }
+        if (buildAgents && spec.Scoring.Judge is { } judge) JudgeSpecs.Validate(judge);
     }
 
     private static AgentSpec ParseAgent(JsonNode? node, string field, string baseDirectory)
@@ -312,13 +313,13 @@ public static class ExperimentSpecs
         return new ConcurrencySpec { MaxCells = (int)maxCells, Cpus = cpus, GpuIds = ids };
     }
 
-    private static ScoringSpec ParseScoring(JsonNode? node)
+    private static ScoringSpec ParseScoring(JsonNode? node, string baseDirectory)
     {
         if (node is null) return new ScoringSpec();
-        var o = node as JsonObject ?? throw new ExperimentSpecException("scoring", "must be an object (pairs, reward, verifier_image)");
+        var o = node as JsonObject ?? throw new ExperimentSpecException("scoring", "must be an object (pairs, reward, verifier_image, judge)");
         foreach (var (key, _) in o)
-            if (key is not ("pairs" or "reward" or "verifier_image"))
-                throw new ExperimentSpecException($"scoring.{key}", "unknown field; expected pairs, reward or verifier_image" + (key == "repeats" ? " (repeats is now pairs)" : ""));
+            if (key is not ("pairs" or "reward" or "verifier_image" or "judge"))
+                throw new ExperimentSpecException($"scoring.{key}", "unknown field; expected pairs, reward, verifier_image or judge" + (key == "repeats" ? " (repeats is now pairs)" : ""));
         var pairs = Number(o, "pairs", "scoring");
         if (pairs is { } r && (r < 1 || r != Math.Floor(r) || r > 100)) throw new ExperimentSpecException("scoring.pairs", "must be an integer from 1 to 100");
         var reward = OptionalString(o, "reward", "scoring");
@@ -327,7 +328,13 @@ public static class ExperimentSpecs
             try { RewardRegistry.CreateDefault().Resolve(reward); }
             catch (ArgumentException ex) { throw new ExperimentSpecException("scoring.reward", ex.Message.Split(" (Parameter", 2)[0]); }
         }
-        return new ScoringSpec { Pairs = pairs is { } rr ? (int)rr : null, Reward = reward, VerifierImage = OptionalString(o, "verifier_image", "scoring") };
+        return new ScoringSpec
+        {
+            Pairs = pairs is { } rr ? (int)rr : null,
+            Reward = reward,
+            VerifierImage = OptionalString(o, "verifier_image", "scoring"),
+            Judge = o["judge"] is { } judge ? JudgeSpecs.Parse(judge, baseDirectory) : null,
+        };
     }
 
     private static List<string> StringList(JsonObject o, string key, bool required)

@@ -7,7 +7,7 @@ internal sealed record ExtractReport(int Files, long Bytes, IReadOnlyList<string
 
 /// <summary>
 /// Moves workspace trees in and out of sandboxes as tar streams. Only directories and regular files travel: a symlink,
-/// hard link, device or FIFO is never written on the host (DESIGN.md: files a run leaves come back as plain files only),
+/// hard link, device or FIFO is never written on the host (docs/architecture.md: files a run leaves come back as plain files only),
 /// and names that would leave the destination are refused.
 /// </summary>
 internal static class WorkspaceArchive

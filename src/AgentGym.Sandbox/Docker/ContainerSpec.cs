@@ -5,7 +5,7 @@ using Docker.DotNet.Models;
 namespace AgentGym.Sandbox.Docker;
 
 /// <summary>
-/// The container a run gets (DESIGN.md, sandbox contract). The container's own process is only a holder (docker-init
+/// The container a run gets (docs/architecture.md, "The sandbox contract"). The container's own process is only a holder (docker-init
 /// plus sleep) running as <see cref="HolderUser"/>; the training command is an exec as <see cref="RunUser"/>. Why: the
 /// size-limited tmpfs mounts at /workspace and /outputs exist only inside the running container's mount namespace,
 /// where the archive API cannot reach them, so files travel through exec'd tar instead, and /outputs can be read only

@@ -497,17 +497,6 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
     }
 }
 
-/// <summary>Serialises OnLine calls: the reader and the harness (time limit notice, copy notes) may both report lines.</summary>
-internal sealed class SerializedOutput(ISandboxOutput inner) : ISandboxOutput
-{
-    private readonly Lock _gate = new();
-
-    public void OnLine(SandboxLine line)
-    {
-        lock (_gate) inner.OnLine(line);
-    }
-}
-
 /// <summary>Keeps the first bytes written and discards the rest (helper commands' stderr, for error messages).</summary>
 internal sealed class BoundedStream(Stream inner, long limit) : Stream
 {

@@ -11,7 +11,8 @@ internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo inf
 {
     private readonly Lock _gate = new();
 
-    // Never disposed on purpose: SSE streams and in-flight steps link to its token, and a CancellationTokenSource
+    // Cancelled when the episode is closed, which ends its steps in flight (telemetry streams end with the runs).
+    // Never disposed on purpose: in-flight steps link to its token, and a CancellationTokenSource
     // without a timer holds nothing that needs releasing.
     private readonly CancellationTokenSource _closing = new();
     private TaskCompletionSource? _stepDone;
@@ -29,7 +30,7 @@ internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo inf
     /// <summary>What the episode's verification reports while submit runs.</summary>
     public VerificationFeed Verification => verification;
 
-    /// <summary>Cancelled when the episode is closed, which ends its steps and telemetry streams.</summary>
+    /// <summary>Cancelled when the episode is closed, which ends its steps and its verification stream.</summary>
     public CancellationToken Closing => _closing.Token;
 
     /// <summary>True once a step terminated or truncated the episode.</summary>
@@ -52,6 +53,8 @@ internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo inf
             var result = await environment.StepAsync(call, linked.Token).ConfigureAwait(false);
             lock (_gate)
             {
+                // A call after the end is answered (409) but is no step of the episode.
+                if (result.Info["episode_over"] is not null) return (StepStatus.Done, result);
                 _steps++;
                 _totalReward += result.Reward;
                 _terminated |= result.Terminated;

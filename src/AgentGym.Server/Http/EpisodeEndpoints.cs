@@ -93,8 +93,19 @@ internal static class EpisodeEndpoints
                 case HostedEpisode.StepStatus.Closed:
                     return UnknownEpisode(id);
             }
+            if (result!.Info["episode_over"]?.GetValue<bool>() == true)
+            {
+                // The end is latched: 409 with the final flags, so a client that retries a lost answer stops.
+                return Problems.Create(StatusCodes.Status409Conflict, "Episode over", result.Observation.Text, new Dictionary<string, object?>
+                {
+                    ["terminated"] = result.Terminated,
+                    ["truncated"] = result.Truncated,
+                    ["reward"] = result.Reward,
+                    ["info"] = result.Info,
+                });
+            }
             logger.LogInformation("Episode {EpisodeId}: {Tool} in {Ms:F0} ms{Error}", id, call.Name, time.GetElapsedTime(started).TotalMilliseconds,
-                result!.Observation.IsError ? " (error observation)" : "");
+                result.Observation.IsError ? " (error observation)" : "");
             return Results.Json(result, JsonDefaults.Options);
         }));
 
@@ -110,14 +121,15 @@ internal static class EpisodeEndpoints
             {
                 return Problems.NotFound($"Episode {id} has no run '{runId}'; run ids come from run_training (run-1, run-2, ...).");
             }
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, episode.Closing);
+            // Not cut when the episode closes: closing cancels its runs, and each run then ends its stream with its own
+            // end event (state "cancelled"), so a client always learns how the run ended.
             try
             {
-                await RunEventStream.WriteAsync(context, events, options.StreamHeartbeat, time, linked.Token).ConfigureAwait(false);
+                await RunEventStream.WriteAsync(context, events, options.StreamHeartbeat, time, context.RequestAborted).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (linked.IsCancellationRequested)
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
             {
-                // The client went away or the episode was closed: the stream just ends.
+                // The client went away: the stream just ends.
             }
             return Results.Empty;
         }));

@@ -8,6 +8,10 @@ internal static class Problems
     public static IResult Create(int status, string title, string detail) =>
         Results.Problem(detail: detail, statusCode: status, title: title);
 
+    /// <summary>A problem document with extra members (e.g. the final flags of an ended episode).</summary>
+    public static IResult Create(int status, string title, string detail, IDictionary<string, object?> extensions) =>
+        Results.Problem(detail: detail, statusCode: status, title: title, extensions: extensions);
+
     public static Task Write(HttpContext context, int status, string title, string detail) =>
         Create(status, title, detail).ExecuteAsync(context);
 

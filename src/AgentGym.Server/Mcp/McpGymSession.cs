@@ -109,7 +109,7 @@ internal sealed class McpGymSession(GymOptions gym, ToolCatalog tools, Environme
         {
             // The environment promises error observations, not exceptions; this is the last line that keeps a bug
             // from ending the session.
-            return Error($"{name} failed with an internal error: {ex.GetType().Name}: {ex.Message}");
+            return Error($"{name} failed with an internal error of the gym ({ex.Message}); call it again or go on with another tool.");
         }
         finally
         {

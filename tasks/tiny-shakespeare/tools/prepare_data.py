@@ -42,7 +42,9 @@ def shard_bytes(tokens):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--input", default="/work/shared/data/tinyshakespeare/input.txt")
+    # The corpus ships with the repository: <repo>/data/tinyshakespeare/input.txt (this file is <repo>/tasks/*/tools/).
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    ap.add_argument("--input", default=os.path.join(repo, "data", "tinyshakespeare", "input.txt"))
     ap.add_argument("--out", default="/tmp/ts-data")
     args = ap.parse_args()
 

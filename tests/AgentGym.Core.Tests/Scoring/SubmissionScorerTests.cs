@@ -35,6 +35,19 @@ public sealed class SubmissionScorerTests : IDisposable
     }
 
     [Fact]
+    public async Task The_typed_verdict_survives_its_json_as_eval_and_the_server_read_it()
+    {
+        var sandbox = new ScriptedSandbox(_world.Time, ScoringWorld.ScriptedRecords(_ => RunScript.Speedrun(steps: 20)));
+        var verdict = await Score(sandbox);
+
+        var json = System.Text.Json.JsonSerializer.SerializeToNode(verdict.Checks, Json.JsonDefaults.Options)!;
+        var back = VerdictChecks.Read(json);
+        Assert.Equal(verdict.Checks.Reward, back.Reward);
+        Assert.Equal(verdict.Checks.Timing!.Pairs, back.Timing!.Pairs);
+        Assert.Equal(verdict.Checks.Named().Select(c => (c.Name, c.Check.Passed)), back.Named().Select(c => (c.Name, c.Check.Passed)));
+    }
+
+    [Fact]
     public async Task A_host_twice_as_slow_gives_the_same_fsr()
     {
         var fast = await Score(new ScriptedSandbox(_world.Time, ScoringWorld.ScriptedRecords(_ => RunScript.Speedrun(steps: 20))));

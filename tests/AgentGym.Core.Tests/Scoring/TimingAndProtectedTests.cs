@@ -60,8 +60,12 @@ public sealed class TimingAndProtectedTests
     [Fact]
     public void Edits_outside_the_region_pass_and_inside_fail_with_the_line()
     {
-        var (s, c) = Dirs(Text, Text.Replace("b = 2", "b = 3", StringComparison.Ordinal).Replace("\n", "\r\n", StringComparison.Ordinal));
+        var (s, c) = Dirs(Text, Text.Replace("b = 2", "b = 3", StringComparison.Ordinal));
         Assert.True(ProtectedContent.Check([Region], s, c).Single().Unchanged);
+
+        // line endings are bytes too: turning the region's lines into CRLF is a change
+        (s, c) = Dirs(Text, Text.Replace("\n", "\r\n", StringComparison.Ordinal));
+        Assert.False(ProtectedContent.Check([Region], s, c).Single().Unchanged);
 
         (s, c) = Dirs(Text, Text.Replace("VAL = 10", "VAL = 1", StringComparison.Ordinal));
         var result = ProtectedContent.Check([Region], s, c).Single();

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using AgentGym.Core.Data;
 
 namespace AgentGym.Core.Tests.Speedrun;
@@ -9,23 +8,10 @@ public sealed class TokenShardTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    /// <summary>A shard as the speedrun writes it, byte by byte, independent of TokenShard.Write.</summary>
-    internal static byte[] ShardBytes(ReadOnlySpan<ushort> tokens, int magic = TokenShard.Magic, int version = TokenShard.Version, int? announced = null)
-    {
-        var bytes = new byte[1024 + 2 * tokens.Length];
-        BinaryPrimitives.WriteInt32LittleEndian(bytes, magic);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), version);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(8), announced ?? tokens.Length);
-        for (var i = 0; i < tokens.Length; i++) BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(1024 + 2 * i), tokens[i]);
-        return bytes;
-    }
-
-    internal static ushort[] Tokens(int count, int seed) => [.. Enumerable.Range(0, count).Select(i => (ushort)((i * 7919 + seed * 104729) % 50257))];
-
     [Fact]
     public void Write_then_read_round_trips_header_and_tokens()
     {
-        var tokens = Tokens(5000, seed: 1).Append((ushort)65535).ToArray();
+        var tokens = TestShards.Tokens(5000, seed: 1).Append((ushort)65535).ToArray();
         var path = _dir.Combine("sub", "shard.bin");
 
         TokenShard.Write(path, tokens);
@@ -39,21 +25,21 @@ public sealed class TokenShardTests : IDisposable
     [Fact]
     public void Write_produces_the_speedrun_layout_exactly()
     {
-        var tokens = Tokens(300, seed: 2);
+        var tokens = TestShards.Tokens(300, seed: 2);
         var path = _dir.Combine("exact.bin");
 
         TokenShard.Write(path, tokens);
 
-        Assert.Equal(ShardBytes(tokens), File.ReadAllBytes(path));
+        Assert.Equal(TestShards.Bytes(tokens), File.ReadAllBytes(path));
     }
 
     [Fact]
     public void Write_replaces_an_existing_file_and_leaves_no_temp_files()
     {
         var path = _dir.Combine("replace.bin");
-        TokenShard.Write(path, Tokens(100, seed: 3));
+        TokenShard.Write(path, TestShards.Tokens(100, seed: 3));
 
-        TokenShard.Write(path, Tokens(10, seed: 4));
+        TokenShard.Write(path, TestShards.Tokens(10, seed: 4));
 
         Assert.Equal(10, TokenShard.ReadHeader(path).TokenCount);
         Assert.Equal(["replace.bin"], Directory.GetFiles(_dir.Path).Select(Path.GetFileName));
@@ -77,15 +63,15 @@ public sealed class TokenShardTests : IDisposable
     [InlineData("negative", "negative token count")]
     public void ReadHeader_rejects_malformed_shards_naming_the_file(string kind, string expected)
     {
-        var tokens = Tokens(100, seed: 5);
+        var tokens = TestShards.Tokens(100, seed: 5);
         var bytes = kind switch
         {
-            "magic" => ShardBytes(tokens, magic: 12345),
-            "version" => ShardBytes(tokens, version: 2),
-            "short-header" => ShardBytes(tokens)[..500],
-            "truncated" => ShardBytes(tokens)[..^2],
-            "too-long" => [.. ShardBytes(tokens), 0, 0],
-            "negative" => ShardBytes(tokens, announced: -1),
+            "magic" => TestShards.Bytes(tokens, magic: 12345),
+            "version" => TestShards.Bytes(tokens, version: 2),
+            "short-header" => TestShards.Bytes(tokens)[..500],
+            "truncated" => TestShards.Bytes(tokens)[..^2],
+            "too-long" => [.. TestShards.Bytes(tokens), 0, 0],
+            "negative" => TestShards.Bytes(tokens, announced: -1),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         var path = _dir.Combine(kind + ".bin");

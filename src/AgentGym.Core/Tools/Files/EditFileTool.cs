@@ -14,6 +14,8 @@ internal sealed class EditFileTool : Tool<EditFileArgs>
 {
     protected override string Name => "edit_file";
 
+    public override string SeeTheRest => "the file itself is whole: read the region with read_file and start_line";
+
     protected override string Description =>
         "Replace exactly one occurrence of old_str with new_str in a file. With no match it shows the closest lines; with several it lists their line numbers.";
 
@@ -23,14 +25,14 @@ internal sealed class EditFileTool : Tool<EditFileArgs>
         var path = context.Workspace.Resolve(args.Path);
         var content = TextFiles.Read(path);
 
-        // Models usually send '\n'; match a CRLF file on the same terms.
-        var crlf = content.Contains("\r\n", StringComparison.Ordinal);
-        var text = crlf ? content.Replace("\r\n", "\n", StringComparison.Ordinal) : content;
+        // Models usually send '\n'; match "\r\n" lines on the same terms, then splice into the original text so that
+        // nothing outside the match changes (other lines' endings, the BOM, the final newline).
+        var (text, map) = TextSplice.View(content);
         var oldStr = args.OldStr.Replace("\r\n", "\n", StringComparison.Ordinal);
         var newStr = args.NewStr.Replace("\r\n", "\n", StringComparison.Ordinal);
 
         var positions = Occurrences(text, oldStr);
-        if (positions.Count == 0) throw new ToolFailure(NoMatchMessage(path.RelativePath, text, oldStr));
+        if (positions.Count == 0) throw new ToolFailure(NoMatchMessage(path.RelativePath, text, oldStr, context.Limits));
         if (positions.Count > 1)
         {
             var lineNumbers = positions.Select(p => LineOf(text, p)).ToList();
@@ -40,13 +42,13 @@ internal sealed class EditFileTool : Tool<EditFileArgs>
         }
 
         var at = positions[0];
-        var updated = string.Concat(text.AsSpan(0, at), newStr, text.AsSpan(at + oldStr.Length));
-        context.Workspace.WriteText(path, crlf ? updated.Replace("\n", "\r\n", StringComparison.Ordinal) : updated);
+        context.Workspace.WriteText(path, TextSplice.Replace(content, map[at], map[at + oldStr.Length], newStr));
 
+        var updated = string.Concat(text.AsSpan(0, at), newStr, text.AsSpan(at + oldStr.Length));
         var lines = TextFiles.SplitLines(updated);
         var firstLine = LineOf(updated, at);
         var lastLine = firstLine + Math.Max(0, newStr.Count(c => c == '\n') - (newStr.EndsWith('\n') ? 1 : 0));
-        return Task.FromResult(ToolResult.Ok($"Edited {path.RelativePath}. The changed region now reads:\n{Snippet(lines, firstLine, lastLine)}"));
+        return Task.FromResult(ToolResult.Ok($"Edited {path.RelativePath}. The changed region now reads:\n{Snippet(lines, firstLine, lastLine, context.Limits)}"));
     }
 
     private static List<int> Occurrences(string text, string value)
@@ -59,17 +61,26 @@ internal sealed class EditFileTool : Tool<EditFileArgs>
 
     private static int LineOf(string text, int index) => 1 + text.AsSpan(0, Math.Min(index, text.Length)).Count('\n');
 
-    /// <summary>Numbered lines from..to with two lines of context either side.</summary>
-    internal static string Snippet(IReadOnlyList<string> lines, int from, int to, int context = 2)
+    /// <summary>
+    /// Numbered lines from..to with two lines of context either side; a line longer than read_file shows is cut the
+    /// same way, so a small edit next to a huge line cannot make a huge observation.
+    /// </summary>
+    internal static string Snippet(IReadOnlyList<string> lines, int from, int to, ToolLimits limits, int context = 2)
     {
         var start = Math.Max(1, from - context);
         var end = Math.Min(lines.Count, Math.Max(from, to) + context);
         var sb = new StringBuilder();
-        for (var n = start; n <= end; n++) sb.Append(n.ToString(CultureInfo.InvariantCulture).PadLeft(5)).Append('\t').Append(lines[n - 1]).Append('\n');
+        var cut = 0;
+        for (var n = start; n <= end; n++)
+        {
+            var line = ReadFileTool.CutLine(lines[n - 1], limits, ref cut);
+            sb.Append(n.ToString(CultureInfo.InvariantCulture).PadLeft(5)).Append('\t').Append(line).Append('\n');
+        }
+        if (cut > 0) sb.Append(CultureInfo.InvariantCulture, $"[{cut} very long line(s) were shortened; read_file with start_line shows the rest of the file, and the full text is in the file.]\n");
         return sb.ToString().TrimEnd('\n');
     }
 
-    private static string NoMatchMessage(string displayPath, string text, string oldStr)
+    private static string NoMatchMessage(string displayPath, string text, string oldStr, ToolLimits limits)
     {
         var fileLines = TextFiles.SplitLines(text);
         var wanted = TextFiles.SplitLines(oldStr);
@@ -84,7 +95,7 @@ internal sealed class EditFileTool : Tool<EditFileArgs>
             if (Enumerable.Range(0, wanted.Count).All(k => Normalize(fileLines[i + k]) == normalizedWanted[k]))
             {
                 sb.Append($" Lines {i + 1}-{i + wanted.Count} match it except for whitespace (indentation, tabs or trailing spaces). The file has:\n")
-                  .Append(Snippet(fileLines, i + 1, i + wanted.Count, context: 0))
+                  .Append(Snippet(fileLines, i + 1, i + wanted.Count, limits, context: 0))
                   .Append("\nCopy old_str exactly from the file, whitespace included.");
                 return sb.ToString();
             }
@@ -100,8 +111,9 @@ internal sealed class EditFileTool : Tool<EditFileArgs>
         if (candidates.Count == 0)
             return sb.Append(" No line resembles its first line; read the file again (read_file) to see its current content.").ToString();
         sb.Append($" The closest lines to the first line of old_str ('{Shorten(wanted[0].Trim())}') are:\n");
+        var cut = 0;
         foreach (var c in candidates)
-            sb.Append(c.Line.ToString(CultureInfo.InvariantCulture).PadLeft(5)).Append('\t').Append(fileLines[c.Line - 1]).Append('\n');
+            sb.Append(c.Line.ToString(CultureInfo.InvariantCulture).PadLeft(5)).Append('\t').Append(ReadFileTool.CutLine(fileLines[c.Line - 1], limits, ref cut)).Append('\n');
         return sb.Append("Read those lines with read_file and copy old_str exactly.").ToString();
     }
 

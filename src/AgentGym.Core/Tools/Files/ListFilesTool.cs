@@ -9,6 +9,8 @@ internal sealed class ListFilesTool : Tool<ListFilesArgs>
 {
     protected override string Name => "list_files";
 
+    public override string SeeTheRest => "call list_files with a subdirectory path";
+
     protected override string Description => "List the files in the workspace (recursively) with their sizes in bytes.";
 
     protected override Task<ToolResult> ExecuteAsync(ListFilesArgs args, ToolContext context, CancellationToken cancellationToken)

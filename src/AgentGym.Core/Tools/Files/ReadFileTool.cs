@@ -13,6 +13,8 @@ internal sealed class ReadFileTool : Tool<ReadFileArgs>
 {
     protected override string Name => "read_file";
 
+    public override string SeeTheRest => "call read_file with start_line and end_line to see the rest";
+
     protected override string Description =>
         "Read a text file with line numbers. Long files are shown one page at a time; the output says which lines were shown and how to ask for the rest.";
 
@@ -21,6 +23,15 @@ internal sealed class ReadFileTool : Tool<ReadFileArgs>
         var path = context.Workspace.Resolve(args.Path);
         var lines = TextFiles.SplitLines(TextFiles.Read(path));
         return Task.FromResult(ToolResult.Ok(Render(path.RelativePath, lines, args.StartLine, args.EndLine, context.Limits)));
+    }
+
+    /// <summary>A line as the file tools show it: cut at a quarter of a read page, saying how much is left out.</summary>
+    internal static string CutLine(string line, ToolLimits limits, ref int cutLines)
+    {
+        var maxLine = limits.ReadMaxBytes / 4;
+        if (line.Length <= maxLine) return line;
+        cutLines++;
+        return line[..maxLine] + $" [... line cut: {line.Length - maxLine:N0} more characters]";
     }
 
     internal static string Render(string displayPath, IReadOnlyList<string> lines, int? startLine, int? endLine, ToolLimits limits)
@@ -40,13 +51,7 @@ internal sealed class ReadFileTool : Tool<ReadFileArgs>
         var cutLongLines = 0;
         for (var n = start; n <= requestedEnd && n - start < limits.ReadMaxLines; n++)
         {
-            var text = lines[n - 1];
-            var maxLine = limits.ReadMaxBytes / 4;
-            if (text.Length > maxLine)
-            {
-                text = text[..maxLine] + $" [... line cut: {lines[n - 1].Length - maxLine:N0} more characters]";
-                cutLongLines++;
-            }
+            var text = CutLine(lines[n - 1], limits, ref cutLongLines);
             var rendered = $"{n.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(width)}\t{text}\n";
             var size = Encoding.UTF8.GetByteCount(rendered);
             if (bytes + size > limits.ReadMaxBytes && n > start) break;

@@ -16,6 +16,8 @@ internal sealed class GetMetricsTool : Tool<GetMetricsArgs>
 
     protected override string Name => "get_metrics";
 
+    public override string SeeTheRest => "the whole curve is in this step's info (curve)";
+
     protected override string Description => "The parsed loss curve (train and val loss by step) and timing summary of a run.";
 
     protected override Task<ToolResult> ExecuteAsync(GetMetricsArgs args, ToolContext context, CancellationToken cancellationToken)
@@ -25,13 +27,13 @@ internal sealed class GetMetricsTool : Tool<GetMetricsArgs>
         var summary = RunSummary.Describe(run);
         var sb = new StringBuilder();
         sb.Append(RunStatusTool.Describe(run)).Append('\n');
-        var val = metrics.Where(m => m.ValLoss is not null).ToList();
-        var train = metrics.Where(m => m.TrainLoss is not null).ToList();
+        var val = metrics.Where(m => m.HasValLoss).ToList();
+        var train = metrics.Where(m => m.HasTrainLoss).ToList();
         sb.Append(CultureInfo.InvariantCulture, $"Target val_loss: {context.Task.TargetValLoss}\n");
         if (val.Count > 0)
         {
             sb.Append("val_loss by step:\n");
-            foreach (var m in Thin(val)) sb.Append(CultureInfo.InvariantCulture, $"  step {m.Step}: {m.ValLoss:F4} (train_time {m.TrainTimeMs:F0} ms)\n");
+            foreach (var m in Thin(val)) sb.Append(CultureInfo.InvariantCulture, $"  step {m.Step}: {m.Show(MetricEvent.ValLossField, m.ValLoss, "F4")} (train_time {m.Show(MetricEvent.TrainTimeField, m.TrainTimeMs, "F0")} ms)\n");
             var reached = val.FirstOrDefault(m => m.ValLoss <= context.Task.TargetValLoss);
             sb.Append(reached is null
                 ? "Target not reached.\n"
@@ -40,7 +42,7 @@ internal sealed class GetMetricsTool : Tool<GetMetricsArgs>
         if (train.Count > 0)
         {
             sb.Append("train_loss by step:\n");
-            foreach (var m in Thin(train)) sb.Append(CultureInfo.InvariantCulture, $"  step {m.Step}: {m.TrainLoss:F4}\n");
+            foreach (var m in Thin(train)) sb.Append(CultureInfo.InvariantCulture, $"  step {m.Step}: {m.Show(MetricEvent.TrainLossField, m.TrainLoss, "F4")}\n");
         }
         if (metrics.Count == 0) sb.Append("No metric lines were parsed. Lines must look like 'step:10/100 train_loss:2.5 train_time:1200ms step_avg:120ms'.\n");
         summary["curve"] = JsonSerializer.SerializeToNode(metrics, JsonDefaults.Options);

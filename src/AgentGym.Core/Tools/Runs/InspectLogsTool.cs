@@ -19,6 +19,8 @@ internal sealed class InspectLogsTool : Tool<InspectLogsArgs>
 
     protected override string Name => "inspect_logs";
 
+    public override string SeeTheRest => "call inspect_logs with start_line/end_line, tail or grep";
+
     protected override string Description =>
         "Read a run's output with line numbers: the last lines (tail), matching lines (grep) or a line range. Pages honestly: says what was left out and how to see it.";
 

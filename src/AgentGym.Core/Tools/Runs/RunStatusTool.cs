@@ -38,7 +38,8 @@ internal sealed class RunStatusTool : Tool<RunStatusArgs>
         var sb = new StringBuilder();
         var state = run.State.ToString();
         sb.Append(CultureInfo.InvariantCulture, $"{run.Id}: {state}, elapsed {run.Elapsed.TotalSeconds:F1} s");
-        if (run.Result is { } r) sb.Append(CultureInfo.InvariantCulture, $", {ReasonWithExitCode(r)}");
+        if (run.Result is { } r) sb.Append(CultureInfo.InvariantCulture, $", {ReasonWithExitCode(r with { Reason = run.Reason! })}");
+        else if (run.Divergence is { } d) sb.Append(CultureInfo.InvariantCulture, $"; diverged: {TrainingRun.DescribeDivergence(d)}");
         sb.Append('\n');
         var last = metrics.LastOrDefault();
         if (last is null)
@@ -48,10 +49,10 @@ internal sealed class RunStatusTool : Tool<RunStatusArgs>
         else
         {
             sb.Append(CultureInfo.InvariantCulture, $"Latest step: {last.Step}{(last.TotalSteps is { } t ? $"/{t}" : "")}");
-            var train = metrics.LastOrDefault(m => m.TrainLoss is not null);
-            var val = metrics.LastOrDefault(m => m.ValLoss is not null);
-            if (train is not null) sb.Append(CultureInfo.InvariantCulture, $", train_loss {train.TrainLoss:F4} (step {train.Step})");
-            if (val is not null) sb.Append(CultureInfo.InvariantCulture, $", val_loss {val.ValLoss:F4} (step {val.Step})");
+            var train = metrics.LastOrDefault(m => m.HasTrainLoss);
+            var val = metrics.LastOrDefault(m => m.HasValLoss);
+            if (train is not null) sb.Append(CultureInfo.InvariantCulture, $", train_loss {train.Show(MetricEvent.TrainLossField, train.TrainLoss, "F4")} (step {train.Step})");
+            if (val is not null) sb.Append(CultureInfo.InvariantCulture, $", val_loss {val.Show(MetricEvent.ValLossField, val.ValLoss, "F4")} (step {val.Step})");
             if (last.TrainTimeMs is { } ms) sb.Append(CultureInfo.InvariantCulture, $", train_time {ms:F0} ms");
             if (last.StepAvgMs is { } avg) sb.Append(CultureInfo.InvariantCulture, $", step_avg {avg:F2} ms");
         }

@@ -8,6 +8,7 @@ With these changes a 3-layer model reaches the target in as few steps as the 4-l
 each step costs about a quarter less; warmup and decay are shortened to 10 and 300 steps.
 Training runs the fixed number of steps the record sets for the target (no early stop).
 """
+import contextlib
 import glob
 import json
 import math
@@ -47,13 +48,15 @@ class Hyperparameters:
     max_steps = int(os.environ.get("AGENTGYM_MAX_STEPS", "0")) or steps_for_target.get(target_val_loss, 0)
     assert max_steps > 0, f"this record fixes no step count for target {target_val_loss}"
     val_every = int(os.environ.get("AGENTGYM_VAL_EVERY", "25"))  # evaluate every N steps and at the last
+    device = os.environ.get("AGENTGYM_DEVICE", "auto")  # auto (a GPU if one is visible), cpu, cuda or cuda:N
+    compile = os.environ.get("AGENTGYM_COMPILE", "0") == "1"  # torch.compile the training forward
     # model
     n_layer = 3
     n_head = 4
-    n_embd = 128
+    n_embd = int(os.environ.get("AGENTGYM_N_EMBD", "128"))
     block_size = 64  # context length
     # optimisation
-    batch_size = 32
+    batch_size = int(os.environ.get("AGENTGYM_BATCH_SIZE", "32"))
     learning_rate = 6e-3  # peak learning rate (AdamW: embeddings, biases, norms)
     muon_learning_rate = 0.02  # peak learning rate (Muon: 2-D matrices inside the blocks)
     muon_momentum = 0.95
@@ -104,6 +107,40 @@ def available_cpus():
 torch.set_num_threads(available_cpus())
 torch.manual_seed(args.seed)
 np.random.seed(args.seed)
+
+# -----------------------------------------------------------------------------
+# Device. On the CPU everything below is a no-op and the run is exactly the CPU record.
+
+
+def select_device(requested):
+    """torch.device from AGENTGYM_DEVICE: "auto" is the first visible GPU if any (CUDA_VISIBLE_DEVICES applies),
+    else the CPU; "cpu", "cuda" and "cuda:N" are taken as they are."""
+    if requested == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    chosen = torch.device(requested)
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit(f"AGENTGYM_DEVICE={requested} but torch sees no CUDA device")
+    return chosen
+
+
+device = select_device(args.device)
+on_cuda = device.type == "cuda"
+use_bf16 = on_cuda and torch.cuda.is_bf16_supported()
+if on_cuda:
+    # TF32 tensor cores for the fp32 matmuls left outside autocast (evaluation, the optimizers' own maths).
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+
+
+def autocast_ctx():
+    """bf16 autocast for the training forward where the GPU supports it; plain fp32 elsewhere."""
+    return torch.autocast("cuda", dtype=torch.bfloat16) if use_bf16 else contextlib.nullcontext()
+
+
+def sync():
+    """Waits for the GPU's queued work, so that a clock read after it counts that work (CUDA runs asynchronously)."""
+    if on_cuda:
+        torch.cuda.synchronize(device)
 
 # --- protected: data loading ---
 # Shards in the speedrun format: 256 int32 header (magic 20240520, version 1, token count),
@@ -167,6 +204,10 @@ def evaluate(model):
     model.train(was_training)
     return total_loss / total_count
 # --- end protected ---
+
+# The token tensors live on the training device (no copy on the CPU); batch indices still come from the CPU
+# generator above, so every device trains on the same batches.
+train_data, val_data = train_data.to(device), val_data.to(device)
 
 # -----------------------------------------------------------------------------
 # Model
@@ -266,9 +307,13 @@ class GPT(nn.Module):
         return self.lm_head(self.ln_f(x))
 
 
-model = GPT(vocab_size, args.block_size, args.n_layer, args.n_head, args.n_embd)
+model = GPT(vocab_size, args.block_size, args.n_layer, args.n_head, args.n_embd).to(device)
 n_params = sum(p.numel() for p in model.parameters())
 print(f"model parameters: {n_params} vocab_size: {vocab_size} threads: {torch.get_num_threads()}", flush=True)
+print(f"device: {device} bf16_autocast: {str(use_bf16).lower()} compile: {str(args.compile).lower()} "
+      f"n_embd: {args.n_embd} batch_size: {args.batch_size}", flush=True)
+# torch.compile wraps the training forward only; evaluation and the export use the eager model (same parameters).
+train_model = torch.compile(model) if args.compile else model
 
 # -----------------------------------------------------------------------------
 # Optimisers: Muon for the 2-D matrices inside the blocks, AdamW for everything else;
@@ -343,6 +388,7 @@ train_time_ms = 0.0
 val_loss = float("nan")
 step = 0
 model.train()
+sync()
 t0 = time.perf_counter()
 for step in range(1, args.max_steps + 1):
     lr_mult = get_lr_multiplier(step - 1)
@@ -350,8 +396,9 @@ for step in range(1, args.max_steps + 1):
         for group in opt.param_groups:
             group["lr"] = group["initial_lr"] * lr_mult
     x, y = get_batch(args.batch_size, args.block_size)
-    logits = model(x)
-    loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.reshape(-1))
+    with autocast_ctx():
+        logits = train_model(x)
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.reshape(-1))
     for opt in optimizers:
         opt.zero_grad(set_to_none=True)
     loss.backward()
@@ -359,6 +406,7 @@ for step in range(1, args.max_steps + 1):
         torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
     for opt in optimizers:
         opt.step()
+    sync()
     elapsed_ms = train_time_ms + 1000 * (time.perf_counter() - t0)
     print(f"step:{step}/{args.max_steps} train_loss:{loss.item():.4f} "
           f"train_time:{elapsed_ms:.0f}ms step_avg:{elapsed_ms / step:.2f}ms", flush=True)
@@ -367,6 +415,7 @@ for step in range(1, args.max_steps + 1):
         val_loss = evaluate(model)
         print(f"step:{step}/{args.max_steps} val_loss:{val_loss:.4f} "
               f"train_time:{train_time_ms:.0f}ms step_avg:{train_time_ms / step:.2f}ms", flush=True)
+        sync()
         t0 = time.perf_counter()  # restart the clock
 
 reached = val_loss <= args.target_val_loss
@@ -380,6 +429,7 @@ os.makedirs(args.output_dir, exist_ok=True)
 with open(os.path.join(args.output_dir, "results.json"), "w") as f:
     json.dump({"metrics": {"n_steps": step, "val_loss": val_loss, "train_time": train_time_ms,
                            "target_val_loss": args.target_val_loss, "reached_target": reached}}, f)
+model = model.to("cpu")  # the export is a CPU model whatever device trained it
 model.eval()
 with torch.no_grad():
     example = torch.randint(vocab_size, (2, args.block_size), generator=torch.Generator().manual_seed(0))

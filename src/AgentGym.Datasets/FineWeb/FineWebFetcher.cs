@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using AgentGym.Core.Data;
+using Polly;
+using Polly.Retry;
 
-namespace AgentGym.Core.Data;
+namespace AgentGym.Datasets;
 
 /// <summary>Downloads the speedrun's FineWeb10B token shards, like modded-nanogpt's data/cached_fineweb10B.py.</summary>
 public static class FineWebFetch
@@ -23,6 +26,7 @@ public static class FineWebFetch
 internal sealed class FineWebFetcher(HttpClient client, FineWebFetchOptions options)
 {
     private const int ReportEveryBytes = 4 << 20;
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromMinutes(1);
 
     public static void Validate(FineWebFetchOptions options)
     {
@@ -52,12 +56,13 @@ internal sealed class FineWebFetcher(HttpClient client, FineWebFetchOptions opti
         var names = FileNames(options.TrainShards);
         var shards = new List<FetchedShard>();
         var errors = new List<string>();
+        var retry = Retry(ct);
         for (var i = 0; i < names.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
             try
             {
-                shards.Add(await FetchOneAsync(names[i], i, names.Count, ct).ConfigureAwait(false));
+                shards.Add(await FetchOneAsync(names[i], i, names.Count, retry, ct).ConfigureAwait(false));
             }
             catch (ShardFetchException ex)
             {
@@ -68,7 +73,7 @@ internal sealed class FineWebFetcher(HttpClient client, FineWebFetchOptions opti
         return new FineWebFetchResult(shards, errors);
     }
 
-    private async Task<FetchedShard> FetchOneAsync(string name, int index, int count, CancellationToken ct)
+    private async Task<FetchedShard> FetchOneAsync(string name, int index, int count, ResiliencePipeline retry, CancellationToken ct)
     {
         var final = Path.Combine(options.Destination, name);
         var part = final + ".part";
@@ -85,46 +90,71 @@ internal sealed class FineWebFetcher(HttpClient client, FineWebFetchOptions opti
             throw new ShardFetchException($"{final}: already exists but is not a valid shard ({error}); delete it to download it again.");
         }
 
-        var resumedFromEarlierRun = File.Exists(part) && new FileInfo(part).Length > 0;
-        var restartedOnce = false;
-        Exception? last = null;
-        for (var attempt = 1; attempt <= options.MaxAttempts; attempt++)
+        var attempt = new AttemptState { ResumedFromEarlierRun = File.Exists(part) && new FileInfo(part).Length > 0 };
+        try
         {
-            if (attempt > 1) await Task.Delay(Backoff(attempt), ct).ConfigureAwait(false);
-            try
-            {
-                var offset = File.Exists(part) ? new FileInfo(part).Length : 0;
-                var outcome = await DownloadAsync(url, part, offset, name, index, count, ct).ConfigureAwait(false);
-                if (!TokenShard.TryReadHeader(part, out var header, out var invalid))
-                {
-                    // A .part left by an earlier run may belong to another file or version: start it over once before giving up.
-                    if (offset > 0 && !restartedOnce)
-                    {
-                        restartedOnce = true;
-                        resumedFromEarlierRun = false;
-                        File.Delete(part);
-                        last = new InvalidDataException(invalid);
-                        continue;
-                    }
-                    File.Delete(part);
-                    throw new ShardFetchException($"{name}: downloaded from {url} but rejected: {invalid}{(outcome == DownloadOutcome.NothingMore ? " (the server has no more bytes)" : "")}");
-                }
-                File.Move(part, final, overwrite: false);
-                return new FetchedShard(name, final, header.TokenCount, resumedFromEarlierRun ? ShardFetchStatus.Resumed : ShardFetchStatus.Downloaded);
-            }
-            catch (HttpStatusException ex) when (!ex.Retryable)
-            {
-                throw new ShardFetchException($"{name}: {ex.Message}");
-            }
-            catch (Exception ex) when (IsTransient(ex, ct))
-            {
-                // The .part keeps what arrived; the next attempt asks only for the rest.
-                last = ex;
-            }
+            return await retry.ExecuteAsync(
+                async token => await AttemptAsync(name, url, part, final, index, count, attempt, token).ConfigureAwait(false), ct).ConfigureAwait(false);
         }
-        throw new ShardFetchException(
-            $"{name}: not downloaded after {options.MaxAttempts} attempt(s) from {url}: {last?.Message}" +
-            (File.Exists(part) ? $" ({new FileInfo(part).Length} bytes kept in {part}; run again to resume)" : ""));
+        catch (HttpStatusException ex) when (!ex.Retryable)
+        {
+            throw new ShardFetchException($"{name}: {ex.Message}");
+        }
+        catch (Exception ex) when (IsTransient(ex, ct))
+        {
+            // Every attempt failed on the network or the server; the .part keeps what arrived for the next run.
+            throw new ShardFetchException(
+                $"{name}: not downloaded after {options.MaxAttempts} attempt(s) from {url}: {ex.Message}" +
+                (File.Exists(part) ? $" ({new FileInfo(part).Length} bytes kept in {part}; run again to resume)" : ""));
+        }
+    }
+
+    /// <summary>One try: downloads what the .part lacks, checks the shard, and moves it into place.</summary>
+    private async Task<FetchedShard> AttemptAsync(string name, Uri url, string part, string final, int index, int count, AttemptState state, CancellationToken ct)
+    {
+        var offset = File.Exists(part) ? new FileInfo(part).Length : 0;
+        var outcome = await DownloadAsync(url, part, offset, name, index, count, ct).ConfigureAwait(false);
+        if (!TokenShard.TryReadHeader(part, out var header, out var invalid))
+        {
+            // A .part left by an earlier run may belong to another file or version: start it over once before giving up.
+            if (offset > 0 && !state.RestartedOnce)
+            {
+                state.RestartedOnce = true;
+                state.ResumedFromEarlierRun = false;
+                File.Delete(part);
+                throw new InvalidDataException(invalid);
+            }
+            File.Delete(part);
+            throw new ShardFetchException($"{name}: downloaded from {url} but rejected: {invalid}{(outcome == DownloadOutcome.NothingMore ? " (the server has no more bytes)" : "")}");
+        }
+        File.Move(part, final, overwrite: false);
+        return new FetchedShard(name, final, header.TokenCount, state.ResumedFromEarlierRun ? ShardFetchStatus.Resumed : ShardFetchStatus.Downloaded);
+    }
+
+    /// <summary>
+    /// Up to MaxAttempts tries per file, RetryDelay before the first retry, doubling up to a minute. Only transient failures
+    /// are retried: not the caller's cancellation, a refused status such as 404, or a file the server sent that is not a shard.
+    /// </summary>
+    private ResiliencePipeline Retry(CancellationToken ct)
+    {
+        if (options.MaxAttempts == 1) return ResiliencePipeline.Empty;
+        return new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = options.MaxAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                Delay = options.RetryDelay,
+                MaxDelay = MaxRetryDelay,
+                UseJitter = false,
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => IsTransient(ex, ct)),
+            })
+            .Build();
+    }
+
+    private sealed class AttemptState
+    {
+        public bool ResumedFromEarlierRun { get; set; }
+        public bool RestartedOnce { get; set; }
     }
 
     private async Task<DownloadOutcome> DownloadAsync(Uri url, string part, long offset, string name, int index, int count, CancellationToken ct)
@@ -187,12 +217,6 @@ internal sealed class FineWebFetcher(HttpClient client, FineWebFetchOptions opti
     {
         var text = options.BaseUrl.ToString();
         return text.EndsWith('/') ? options.BaseUrl : new Uri(text + "/");
-    }
-
-    private TimeSpan Backoff(int attempt)
-    {
-        var delay = options.RetryDelay * Math.Pow(2, attempt - 2);
-        return delay > TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : delay;
     }
 
     /// <summary>Worth another attempt: the network or server failed, not the caller (cancellation) and not the file's content.</summary>

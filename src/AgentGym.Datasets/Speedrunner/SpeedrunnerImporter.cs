@@ -3,8 +3,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AgentGym.Core.Json;
+using AgentGym.Core.Tasks;
 
-namespace AgentGym.Core.Tasks;
+namespace AgentGym.Datasets;
 
 /// <summary>A file of the clone that is present but unusable, and why.</summary>
 public sealed record SpeedrunImportProblem(string File, string Reason)
@@ -35,9 +36,11 @@ public static class SpeedrunImport
     public static IReadOnlyList<int> Records => SpeedrunnerImporter.TaskRecords;
 
     /// <summary>Copies what the clone holds into tasksRoot/nanogpt-speedrun/record-R/{start,hints}/ for the 19 tasks.</summary>
+    /// <param name="progress">Told each starting record R once its task is done, in order; cancelling from it stops the import before the next.</param>
     /// <exception cref="ArgumentException">The clone folder does not exist or is not the benchmark; the message says which.</exception>
-    public static Task<SpeedrunImportResult> RunAsync(string clonePath, string tasksRoot, CancellationToken cancellationToken) =>
-        new SpeedrunnerImporter(clonePath, tasksRoot).RunAsync(cancellationToken);
+    /// <exception cref="OperationCanceledException">Cancelled; every file written so far is whole.</exception>
+    public static Task<SpeedrunImportResult> RunAsync(string clonePath, string tasksRoot, CancellationToken cancellationToken, IProgress<int>? progress = null) =>
+        new SpeedrunnerImporter(clonePath, tasksRoot, progress).RunAsync(cancellationToken);
 }
 
 internal sealed partial class SpeedrunnerImporter
@@ -45,6 +48,7 @@ internal sealed partial class SpeedrunnerImporter
     public const string Family = "nanogpt-speedrun";
     public const string StartScript = "start/train_gpt2.py";
     public const string StartMetrics = "start/start-metrics.json";
+    private const string ManifestFileName = "task.json";
 
     /// <summary>The benchmark's 19 tasks: record R -> R+1 for R = 1..20, without 6 (a PyTorch upgrade with no code change).</summary>
     public static IReadOnlyList<int> TaskRecords { get; } = [.. Enumerable.Range(1, 20).Where(r => r != 6)];
@@ -67,13 +71,18 @@ internal sealed partial class SpeedrunnerImporter
     private readonly List<string> _missing = [];
     private readonly List<SpeedrunImportProblem> _malformed = [];
     private readonly List<string> _warnings = [];
+    private readonly IProgress<int>? _progress;
 
-    public SpeedrunnerImporter(string clonePath, string tasksRoot)
+    /// <summary>The manifests, loaded once when the first one is needed (they only feed warnings).</summary>
+    private TaskCatalog? _catalog;
+
+    public SpeedrunnerImporter(string clonePath, string tasksRoot, IProgress<int>? progress = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(clonePath);
         ArgumentException.ThrowIfNullOrWhiteSpace(tasksRoot);
         _clone = Path.GetFullPath(clonePath);
         _tasksRoot = Path.GetFullPath(tasksRoot);
+        _progress = progress;
     }
 
     public async Task<SpeedrunImportResult> RunAsync(CancellationToken ct)
@@ -87,6 +96,7 @@ internal sealed partial class SpeedrunnerImporter
         {
             ct.ThrowIfCancellationRequested();
             await ImportRecordAsync(record, ct).ConfigureAwait(false);
+            _progress?.Report(record);
         }
         return new SpeedrunImportResult(_imported, _missing, _malformed, _warnings);
     }
@@ -138,15 +148,17 @@ internal sealed partial class SpeedrunnerImporter
 
     private TaskManifest? LoadManifest(int r, string taskDir)
     {
-        var file = Path.Combine(taskDir, TaskLoader.ManifestFileName);
+        var file = Path.Combine(taskDir, ManifestFileName);
         if (!File.Exists(file))
         {
             _warnings.Add($"{Path.GetRelativePath(_tasksRoot, file)}: no manifest; the files imported for record {r} belong to no task.");
             return null;
         }
-        var (task, errors) = TaskLoader.LoadOne(file, _tasksRoot);
-        foreach (var error in errors) _warnings.Add($"manifest {error}");
-        return task;
+        // The catalogue names a manifest relative to the tasks folder's parent (tasks/<family>/<task>/task.json).
+        var named = Path.GetRelativePath(Path.GetDirectoryName(_tasksRoot) ?? _tasksRoot, file);
+        _catalog ??= TaskCatalog.Load(_tasksRoot);
+        foreach (var error in _catalog.Errors.Where(e => e.File == named)) _warnings.Add($"manifest {error}");
+        return _catalog.Tasks.FirstOrDefault(t => Path.GetFullPath(t.Directory) == taskDir);
     }
 
     private sealed record Metrics(long NSteps, double ValLoss, double TrainTimeMs);

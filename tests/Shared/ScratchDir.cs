@@ -1,4 +1,4 @@
-namespace AgentGym.Core.Tests.Speedrun;
+namespace AgentGym.Tests.Shared;
 
 /// <summary>A temp folder per test, removed afterwards.</summary>
 internal sealed class ScratchDir : IDisposable
@@ -20,7 +20,7 @@ internal sealed class ScratchDir : IDisposable
     }
 }
 
-/// <summary>The benchmark's re-timed record times, records 1..21, in ms (DESIGN.md, "Reference numbers").</summary>
+/// <summary>The benchmark's re-timed record times, records 1..21, in ms (the Automated LLM Speedrunning Benchmark, arXiv 2506.22419).</summary>
 internal static class RecordTimes
 {
     public static readonly long[] Ms =

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace AgentGym.Core.Tests.Speedrun;
+namespace AgentGym.Datasets.Tests;
 
 /// <summary>How the test server answers for one file.</summary>
 internal sealed record ServedFile(byte[] Bytes)

@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using AgentGym.Core.Data;
+using AgentGym.Datasets;
 
-namespace AgentGym.Core.Tests.Speedrun;
+namespace AgentGym.Datasets.Tests;
 
 public sealed class FineWebFetcherTests : IAsyncLifetime
 {
@@ -23,7 +24,7 @@ public sealed class FineWebFetcherTests : IAsyncLifetime
 
     private string Dest => _dir.Combine("fineweb10B");
 
-    private static byte[] Shard(int tokens, int seed) => TokenShardTests.ShardBytes(TokenShardTests.Tokens(tokens, seed));
+    private static byte[] Shard(int tokens, int seed) => TestShards.Bytes(TestShards.Tokens(tokens, seed));
 
     private FineWebFetchOptions Options(int trainShards, int maxAttempts = 3) => new()
     {
@@ -160,7 +161,7 @@ public sealed class FineWebFetcherTests : IAsyncLifetime
     [Fact]
     public async Task A_shard_with_the_wrong_magic_is_rejected()
     {
-        _server.Serve(Val, new ServedFile(TokenShardTests.ShardBytes(TokenShardTests.Tokens(100, 8), magic: 20240519)));
+        _server.Serve(Val, new ServedFile(TestShards.Bytes(TestShards.Tokens(100, 8), magic: 20240519)));
 
         var result = await Fetch(Options(trainShards: 0));
 
@@ -178,7 +179,7 @@ public sealed class FineWebFetcherTests : IAsyncLifetime
         var shard = Shard(3000, seed: 9);
         _server.Serve(Val, new ServedFile(shard));
         Directory.CreateDirectory(Dest);
-        var stale = TokenShardTests.ShardBytes(TokenShardTests.Tokens(3000, 10), magic: 1)[..2000];
+        var stale = TestShards.Bytes(TestShards.Tokens(3000, 10), magic: 1)[..2000];
         await File.WriteAllBytesAsync(Path.Combine(Dest, Val + ".part"), stale);
 
         var result = await Fetch(Options(trainShards: 0));
@@ -213,17 +214,32 @@ public sealed class FineWebFetcherTests : IAsyncLifetime
         Assert.Equal(1, _server.RequestsFor(Val));
     }
 
-    [Fact]
-    public async Task Server_errors_are_retried_a_bounded_number_of_times()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task Server_errors_are_retried_a_bounded_number_of_times(int maxAttempts)
     {
         _server.Serve(Val, new ServedFile([]) { Status = 503 });
 
-        var result = await Fetch(Options(trainShards: 0, maxAttempts: 3));
+        var result = await Fetch(Options(trainShards: 0, maxAttempts: maxAttempts));
 
         var error = Assert.Single(result.Errors);
-        Assert.Contains("after 3 attempt(s)", error, StringComparison.Ordinal);
+        Assert.Contains($"after {maxAttempts} attempt(s)", error, StringComparison.Ordinal);
         Assert.Contains("HTTP 503", error, StringComparison.Ordinal);
+        Assert.Equal(maxAttempts, _server.RequestsFor(Val));
+    }
+
+    [Fact]
+    public async Task Retries_wait_the_retry_delay_doubling_each_time()
+    {
+        _server.Serve(Val, new ServedFile([]) { Status = 503 });
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        // Waits of 200 ms and 400 ms before the second and third tries.
+        await Fetch(Options(trainShards: 0, maxAttempts: 3) with { RetryDelay = TimeSpan.FromMilliseconds(200) });
+
         Assert.Equal(3, _server.RequestsFor(Val));
+        Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(600), $"three tries took only {started.Elapsed}");
     }
 
     [Fact]
@@ -263,18 +279,38 @@ public sealed class FineWebFetcherTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Cancellation_stops_the_fetch()
+    public async Task Cancellation_during_a_download_stops_the_fetch_at_once_without_retrying()
     {
-        _server.Serve(Val, new ServedFile(Shard(10, seed: 14)));
+        // The val shard stalls half-way for longer than the test may take; the read timeout is longer still, so only
+        // the caller's cancellation can end the read.
+        _server.Serve(Val, new ServedFile(Shard(100000, seed: 14)) { StallFirstResponseAfter = 50000, StallFor = TimeSpan.FromSeconds(60) });
+        _server.Serve(Train1, new ServedFile(Shard(10, seed: 15)));
         using var cts = new CancellationTokenSource();
-        await cts.CancelAsync();
+        var cancelled = new ConcurrentQueue<FineWebFetchProgress>();
+        var options = Options(trainShards: 1) with
+        {
+            ReadTimeout = TimeSpan.FromSeconds(60),
+            // The first report comes once the server has answered: the download is under way.
+            Progress = new InlineProgress(cancelled, onReport: () => cts.Cancel()),
+        };
+        var started = System.Diagnostics.Stopwatch.StartNew();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => FineWebFetch.RunAsync(Options(0), cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => FineWebFetch.RunAsync(options, cts.Token));
+
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(30), $"took {started.Elapsed}: the stalled read was not cancelled");
+        Assert.Equal(Val, Assert.Single(cancelled.Select(p => p.File).Distinct()));
+        Assert.Equal(1, _server.RequestsFor(Val));
+        Assert.Equal(0, _server.RequestsFor(Train1));
+        Assert.False(File.Exists(Path.Combine(Dest, Val)));
     }
 
     /// <summary>Records progress synchronously (Progress&lt;T&gt; posts to the thread pool and could arrive after the assertion).</summary>
-    private sealed class InlineProgress(ConcurrentQueue<FineWebFetchProgress> sink) : IProgress<FineWebFetchProgress>
+    private sealed class InlineProgress(ConcurrentQueue<FineWebFetchProgress> sink, Action? onReport = null) : IProgress<FineWebFetchProgress>
     {
-        public void Report(FineWebFetchProgress value) => sink.Enqueue(value);
+        public void Report(FineWebFetchProgress value)
+        {
+            sink.Enqueue(value);
+            onReport?.Invoke();
+        }
     }
 }

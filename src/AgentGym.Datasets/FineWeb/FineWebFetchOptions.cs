@@ -1,4 +1,4 @@
-namespace AgentGym.Core.Data;
+namespace AgentGym.Datasets;
 
 /// <summary>What to download of the speedrun's FineWeb10B shards (GPT-2 tokens), and how hard to try.</summary>
 public sealed record FineWebFetchOptions

@@ -3,7 +3,7 @@ using System.Text.Json;
 using AgentGym.Core.Environment;
 using AgentGym.Core.Tasks;
 
-namespace AgentGym.Core.Tests.Speedrun;
+namespace AgentGym.Datasets.Tests;
 
 public sealed class SpeedrunnerImporterTests : IDisposable
 {
@@ -114,11 +114,11 @@ public sealed class SpeedrunnerImporterTests : IDisposable
     public async Task Imported_tasks_work_in_the_catalogue_starting_files_and_hints()
     {
         await Import();
-        var task = TaskCatalog.Load(TasksRoot).Get("nanogpt-speedrun/record-3");
-        var workspace = _dir.Combine("workspace");
-
-        TaskFiles.CopyStartingFiles(task, workspace);
-        var prompt = TaskPrompt.Render(task, HintRegime.L1 | HintRegime.L2 | HintRegime.L3, ["train_gpt2.py"]);
+        // Through the environment's public API, as an episode would start on the imported task.
+        await using var environment = GymEnvironment.Create(new GymOptions { Tasks = TaskCatalog.Load(TasksRoot), EpisodesDirectory = _dir.Combine("episodes") });
+        var reset = await environment.ResetAsync(new ResetOptions { TaskId = "nanogpt-speedrun/record-3", Hints = HintRegime.L1 | HintRegime.L2 | HintRegime.L3 });
+        var workspace = environment.Episode!.WorkspaceDirectory;
+        var prompt = reset.Observation.Text;
 
         Assert.Equal(["train_gpt2.py"], Directory.GetFiles(workspace).Select(Path.GetFileName));
         Assert.Equal(Script(3), await File.ReadAllTextAsync(Path.Combine(workspace, "train_gpt2.py")));
@@ -257,11 +257,27 @@ public sealed class SpeedrunnerImporterTests : IDisposable
     }
 
     [Fact]
-    public async Task Cancellation_stops_the_import()
+    public async Task Cancellation_during_the_import_stops_it_between_records_and_leaves_whole_files()
     {
         using var cts = new CancellationTokenSource();
-        await cts.CancelAsync();
+        var done = new List<int>();
+        var progress = new InlineProgress(record =>
+        {
+            done.Add(record);
+            if (record == 1) cts.Cancel(); // the import is under way: record 1 is in place, 18 are to come
+        });
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => SpeedrunImport.RunAsync(Clone, TasksRoot, cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => SpeedrunImport.RunAsync(Clone, TasksRoot, cts.Token, progress));
+
+        Assert.Equal([1], done);
+        Assert.Equal(Script(1), await File.ReadAllTextAsync(TaskFile(1, "start/train_gpt2.py")));
+        Assert.False(File.Exists(TaskFile(2, "start/train_gpt2.py")));
+        Assert.Empty(Directory.EnumerateFiles(TasksRoot, "*.importing", SearchOption.AllDirectories));
+    }
+
+    /// <summary>Reports on the importer's own thread, so that a cancellation from it lands before the next record.</summary>
+    private sealed class InlineProgress(Action<int> onReport) : IProgress<int>
+    {
+        public void Report(int value) => onReport(value);
     }
 }
