@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-docker.sh
 bash sandbox-images/cpu/build.sh
 bash scripts/build-verifier.sh
+bash scripts/ensure-web-tools.sh   # npm: the build installs the dashboard's chart library
 dotnet build src/AgentGym.Cli -c Release -v quiet --nologo
 agentgym=(dotnet src/AgentGym.Cli/bin/Release/net10.0/agentgym.dll)
 

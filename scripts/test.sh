@@ -14,6 +14,9 @@ if [ "${AGENTGYM_SKIP_DOCKER:-0}" != "1" ]; then
   export AGENTGYM_REQUIRE_DOCKER=1
 fi
 
+# npm for the dashboard's chart library (the build), Chromium for its browser tests.
+bash scripts/ensure-web-tools.sh --browser || { echo "npm or Chromium could not be installed (see above)"; exit 1; }
+
 results="$root/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"

@@ -1,3 +1,4 @@
+using AgentGym.Server.Dashboard;
 using AgentGym.Server.Episodes;
 using AgentGym.Server.Http;
 using AgentGym.Server.Mcp;
@@ -14,7 +15,7 @@ using ModelContextProtocol.AspNetCore;
 
 namespace AgentGym.Server;
 
-/// <summary>Starts the HTTP server: the episode API under /v1, run telemetry as SSE, and MCP (Streamable HTTP) at /mcp.</summary>
+/// <summary>Starts the HTTP server: the episode API under /v1, run telemetry as SSE, MCP (Streamable HTTP) at /mcp, and the dashboard at /.</summary>
 public static class GymServer
 {
     private const string SessionItem = "agentgym.mcp-session";
@@ -99,6 +100,7 @@ public static class GymServer
         app.Use(access.InvokeAsync);
         app.UseRouting();
         EpisodeEndpoints.Map(app, options, store, tools, logger);
+        DashboardEndpoints.Map(app, options, store, logger);
         app.MapMcp("/mcp");
 
         try

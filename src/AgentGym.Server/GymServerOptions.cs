@@ -1,4 +1,5 @@
 using AgentGym.Core.Environment;
+using AgentGym.Server.Dashboard;
 using Microsoft.Extensions.Logging;
 
 namespace AgentGym.Server;
@@ -29,6 +30,9 @@ public sealed record GymServerOptions
 
     /// <summary>How often an idle telemetry stream sends an SSE comment, so that proxies and clients keep it open.</summary>
     public TimeSpan StreamHeartbeat { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>The dashboard at /: which evaluation results it may open and how to read them.</summary>
+    public DashboardOptions Dashboard { get; init; } = new();
 
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
 }

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using AgentGym.Core.Environment;
+using AgentGym.Core.Scoring;
 using AgentGym.Core.Tasks;
+using AgentGym.Eval.Reporting;
 using AgentGym.Server;
+using AgentGym.Server.Dashboard;
 
 namespace AgentGym.Cli.Commands;
 
@@ -15,11 +18,17 @@ internal static class ServeCommands
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Larger request bodies get 413.", DefaultValueFactory = _ => 1024 * 1024 };
         var maxEpisodes = new Option<int>("--max-episodes") { Description = "Open episodes (and MCP sessions) beyond this get 429.", DefaultValueFactory = _ => 64 };
         var task = new Option<string?>("--task") { Description = "Default task for creates and MCP resets that name none." };
+        var results = new Option<string[]>("--results")
+        {
+            Description = "Results files (or folders of *.sqlite) the dashboard's evaluations view opens; repeatable.",
+            DefaultValueFactory = _ => ["experiments"],
+            AllowMultipleArgumentsPerToken = true,
+        };
         var sandbox = Sandbox();
         var tasksDir = CommonOptions.TasksDir();
-        var command = new Command("serve", "Serve the gym over HTTP: the episode API under /v1, run telemetry as SSE, MCP at /mcp.")
+        var command = new Command("serve", "Serve the gym over HTTP: the dashboard at /, the episode API under /v1, run telemetry as SSE, MCP at /mcp.")
         {
-            urls, tokenEnv, allowNoToken, maxBody, maxEpisodes, task, sandbox, tasksDir,
+            urls, tokenEnv, allowNoToken, maxBody, maxEpisodes, task, results, sandbox, tasksDir,
         };
         command.SetAction(async (ParseResult parse, CancellationToken cancellationToken) =>
         {
@@ -38,6 +47,7 @@ internal static class ServeCommands
                     MaxRequestBodyBytes = parse.GetValue(maxBody),
                     MaxEpisodes = parse.GetValue(maxEpisodes),
                     DefaultTaskId = parse.GetValue(task),
+                    Dashboard = new DashboardOptions { ResultsPaths = parse.GetValue(results)!, ReadResults = EvaluationSnapshots.LoadAsync },
                 }, cancellationToken).ConfigureAwait(false);
             }
             catch (InvalidOperationException ex)
@@ -110,6 +120,12 @@ internal static class ServeCommands
             EpisodesDirectory = paths.EpisodesDirectory,
             DataDirectory = paths.DataDirectory,
             Sandbox = sandbox,
+            // As in `agentgym episode`: submissions are verified whenever runs are possible (the dashboard shows the verdict).
+            Scorer = sandbox is null ? null : SubmissionScorers.Create(sandbox, new ScoringOptions
+            {
+                DataDirectory = paths.DataDirectory,
+                VerifierImage = VerifyCommand.DefaultVerifierImage(paths),
+            }),
         };
         return true;
     }

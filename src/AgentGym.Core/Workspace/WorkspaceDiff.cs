@@ -3,8 +3,9 @@ using System.Text;
 namespace AgentGym.Core.Workspace;
 
 /// <summary>The unified diff of a workspace against the starting files, file by file.</summary>
-internal static class WorkspaceDiff
+public static class WorkspaceDiff
 {
+    /// <summary>The unified diff (git style, a/ and b/ names) of every file that differs; binary files get one line. Throws IOException when a file cannot be read.</summary>
     public static string Create(string startDirectory, string workspaceDirectory, string relativeScope = ".")
     {
         var files = Files(startDirectory).Union(Files(workspaceDirectory), StringComparer.Ordinal)

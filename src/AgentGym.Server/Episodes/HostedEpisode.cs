@@ -33,6 +33,9 @@ internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo inf
     /// <summary>Cancelled when the episode is closed, which ends its steps and its verification stream.</summary>
     public CancellationToken Closing => _closing.Token;
 
+    /// <summary>True once a step terminated or truncated the episode.</summary>
+    public bool Ended { get { lock (_gate) return _terminated || _truncated; } }
+
     public enum StepStatus { Done, Busy, Closed }
 
     public async Task<(StepStatus Status, StepResult? Result)> StepAsync(ToolCall call, TimeProvider time, CancellationToken cancellationToken)

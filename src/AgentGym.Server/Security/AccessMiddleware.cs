@@ -1,10 +1,11 @@
+using AgentGym.Server.Dashboard;
 using AgentGym.Server.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace AgentGym.Server.Security;
 
 /// <summary>
-/// Guards every route but /health. With a token: the bearer token must match. Without one (loopback only, by explicit
+/// Guards every route but /health and the dashboard's static files. With a token: the bearer token must match. Without one (loopback only, by explicit
 /// choice): a web page in the operator's browser must not be able to drive the gym, so requests must name a loopback
 /// Host (defeats DNS rebinding) and carry no foreign Origin.
 /// </summary>
@@ -12,7 +13,10 @@ internal sealed class AccessMiddleware(TokenCheck? token)
 {
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (context.Request.Path.Equals("/health", StringComparison.Ordinal))
+        // The dashboard's page and static files hold no data (it asks /v1/dashboard with the token), so a browser can
+        // load the login form before it has a token.
+        if (context.Request.Path.Equals("/health", StringComparison.Ordinal)
+            || (HttpMethods.IsGet(context.Request.Method) && DashboardAssets.IsPublic(context.Request.Path)))
         {
             await next(context).ConfigureAwait(false);
             return;
