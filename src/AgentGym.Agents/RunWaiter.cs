@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AgentGym.Core.Tools;
 
 namespace AgentGym.Agents;
 
@@ -15,27 +16,18 @@ internal static class RunWaiter
 {
     public static async Task<RunReport> RunAsync(GymSession session, Func<string, JsonObject> info, int waitSeconds, CancellationToken cancellationToken)
     {
-        var started = await session.StepAsync("run_training", null, info("run"), cancellationToken).ConfigureAwait(false);
-        if (started.Observation.IsError || started.Info["run_id"]?.GetValue<string>() is not { } runId)
+        var started = await session.StepAsync(ToolNames.RunTraining, null, info("run"), cancellationToken).ConfigureAwait(false);
+        if (started.Observation.IsError || started.Facts.RunId is not { } runId)
             return RunReport.NotStarted(started.Observation.Text);
         while (!session.Over)
         {
-            var status = await session.StepAsync("run_status", new { run_id = runId, wait_seconds = waitSeconds }, info("wait"), cancellationToken).ConfigureAwait(false);
-            if (status.Observation.IsError || status.Info["state"]?.GetValue<string>() != "running") break;
+            var status = await session.StepAsync(ToolNames.RunStatus, new { run_id = runId, wait_seconds = waitSeconds }, info("wait"), cancellationToken).ConfigureAwait(false);
+            if (status.Observation.IsError || status.Facts.RunState != "running") break;
         }
         if (session.Over) return new RunReport(runId, "unknown", null, null, "the episode ended before the run was read");
-        var metrics = await session.StepAsync("get_metrics", new { run_id = runId }, info("metrics"), cancellationToken).ConfigureAwait(false);
-        var summary = metrics.Info;
+        var metrics = await session.StepAsync(ToolNames.GetMetrics, new { run_id = runId }, info("metrics"), cancellationToken).ConfigureAwait(false);
         if (metrics.Observation.IsError) return new RunReport(runId, "unknown", null, null, metrics.Observation.Text);
-        return new RunReport(
-            runId,
-            summary["state"]?.GetValue<string>() ?? "unknown",
-            Number(summary["last_val_loss"]),
-            Number(summary["train_time_ms"]),
-            summary["reason"]?.GetValue<string>());
+        var summary = metrics.Facts;
+        return new RunReport(runId, summary.RunState ?? "unknown", summary.LastValLoss, summary.TrainTimeMs, summary.Reason);
     }
-
-    /// <summary>A JSON number of whatever CLR type the environment stored it as.</summary>
-    public static double? Number(JsonNode? node) =>
-        node is JsonValue v && double.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d : null;
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace AgentGym.Agents;
 
@@ -7,7 +6,7 @@ namespace AgentGym.Agents;
 /// Reads the episode workspace from disk. Agents look (as a researcher looks at a screen) but change files only
 /// through the environment's tools, so every change is a recorded step.
 /// </summary>
-internal static partial class WorkspaceFiles
+internal static class WorkspaceFiles
 {
     private const long MaxTextBytes = 512 * 1024;
 
@@ -31,21 +30,13 @@ internal static partial class WorkspaceFiles
         return result;
     }
 
-    /// <summary>The file the task runs: named on the reset observation's "Run command:" line, else the largest .py file.</summary>
-    public static string MainFile(IReadOnlyDictionary<string, string> code, string resetObservation)
+    /// <summary>The file the task runs: the first workspace file its entry command names, else the largest .py file.</summary>
+    public static string MainFile(IReadOnlyDictionary<string, string> code, IReadOnlyList<string> entryCommand)
     {
         var list = code.Keys.ToList();
-        var command = RunCommand().Match(resetObservation);
-        if (command.Success)
-        {
-            var words = command.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            var named = list.FirstOrDefault(f => words.Contains(f, StringComparer.Ordinal));
-            if (named is not null) return named;
-        }
+        var named = list.FirstOrDefault(f => entryCommand.Contains(f, StringComparer.Ordinal));
+        if (named is not null) return named;
         return list.Where(f => f.EndsWith(".py", StringComparison.Ordinal)).OrderByDescending(f => code[f].Length).FirstOrDefault()
             ?? list.FirstOrDefault() ?? "train_gpt.py";
     }
-
-    [GeneratedRegex(@"^Run command: (.*)$", RegexOptions.Multiline)]
-    private static partial Regex RunCommand();
 }

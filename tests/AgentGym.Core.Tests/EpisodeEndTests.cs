@@ -36,6 +36,7 @@ public sealed class EpisodeEndTests
         Assert.True(after.Truncated);
         Assert.Equal(0, after.Reward);
         Assert.Equal("step", after.Info["truncated_by"]!.GetValue<string>());
+        Assert.Equal((true, "step"), (after.Facts.EpisodeOver, after.Facts.TruncatedBy));
         Assert.Contains("it was truncated (step budget used up) at step 1", after.Observation.Text);
     }
 }

@@ -29,6 +29,9 @@ public sealed class RunToolTests
         Assert.Contains("run-1: Succeeded", status.Observation.Text);
         Assert.Contains("val_loss 1.9000 (step 3)", status.Observation.Text);
         Assert.Equal(1.9, status.Info["last_val_loss"]!.GetValue<double>());
+        // the typed view reads the same figures the JSON carries
+        Assert.Equal(new StepInfo("run-1", "succeeded", 1.9, 300, status.Facts.Reason, null, false), status.Facts);
+        Assert.Equal("run-1", start.Facts.RunId);
 
         var metrics = await env.StepAsync("get_metrics", new { run_id = runId });
         Assert.Contains("Target reached at step 3, train_time 300 ms", metrics.Observation.Text);
@@ -148,6 +151,8 @@ public sealed class RunToolTests
         var second = await env.StepAsync("run_training");
         Assert.True(second.Truncated);
         Assert.Contains("budget of 1 training runs", second.Observation.Text);
+        Assert.Equal("training runs", second.Facts.TruncatedBy);
+        Assert.Equal("training runs", second.Info["truncated_by"]!.GetValue<string>());
     }
 
     [Fact]

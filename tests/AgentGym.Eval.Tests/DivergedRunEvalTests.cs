@@ -18,7 +18,7 @@ public sealed class DivergedRunEvalTests
           "agents": [ { "kind": "noop", "settings": { "run_wait_seconds": 60 } } ],
           "seeds": [1],
           "budgets": { "max_steps": 10 },
-          "scoring": { "repeats": 1 }
+          "scoring": { "pairs": 1 }
         }
         """;
 

@@ -107,9 +107,10 @@ public sealed class EvalPipelineTests(SimulatedExperiment experiment) : IClassFi
         Assert.Equal(8, Scalar("SELECT COUNT(*) FROM runs WHERE submitted = 1"));
         Assert.Equal(4, Scalar("SELECT COUNT(*) FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.agent = 'noop' AND r.start_code = 1"));
         Assert.Equal(0, Scalar("SELECT COUNT(*) FROM runs r JOIN cells c ON c.id = r.cell_id WHERE c.agent = 'oracle' AND r.start_code = 1"));
-        Assert.True(Scalar("SELECT COUNT(*) FROM checks WHERE name = 'untimed' AND passed = 1") == 8);
-        Assert.True(Scalar("SELECT COUNT(*) FROM steps WHERE kind = 'reset'") == 8);
-        Assert.True(Scalar("SELECT COUNT(*) FROM steps WHERE tool = 'submit' AND terminated = 1") == 8);
+        Assert.Equal(8, Scalar("SELECT COUNT(*) FROM checks WHERE name = 'timing' AND passed = 1"));
+        Assert.Equal(8, Scalar("SELECT COUNT(*) FROM checks WHERE name = 'time_agreement' AND passed = 1"));
+        Assert.Equal(8, Scalar("SELECT COUNT(*) FROM steps WHERE kind = 'reset'"));
+        Assert.Equal(8, Scalar("SELECT COUNT(*) FROM steps WHERE tool = 'submit' AND terminated = 1"));
         Assert.Equal(0, Scalar("SELECT COUNT(*) FROM episodes WHERE input_tokens <> 0")); // scripted agents use no model
     }
 

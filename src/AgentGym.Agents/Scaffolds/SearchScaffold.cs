@@ -7,6 +7,7 @@ using AgentGym.Agents.Sk;
 using AgentGym.Core.Agents;
 using AgentGym.Core.Environment;
 using AgentGym.Core.Json;
+using AgentGym.Core.Tools;
 using Microsoft.SemanticKernel.ChatCompletion;
 
 namespace AgentGym.Agents.Scaffolds;
@@ -70,9 +71,9 @@ internal sealed class SearchScaffold(ScaffoldKind kind, ChatModelFactory models,
             _resetOptions = resetOptions;
             // The debug coin is seeded per episode: the same seed and answers give the same tree.
             _random = new Random(resetOptions.Seed);
-            _target = RunWaiter.Number(reset.Info["target_val_loss"]) ?? double.PositiveInfinity;
+            _target = session.Episode.TargetValLoss;
             var code = WorkspaceFiles.ReadTextFiles(session.Episode.WorkspaceDirectory);
-            _mainFile = WorkspaceFiles.MainFile(code, reset.Observation.Text);
+            _mainFile = WorkspaceFiles.MainFile(code, session.Episode.EntryCommand);
             _hintGuidance = owner.Prompts.HintGuidance(resetOptions.Hints);
             _nodes.Add(new SearchNode(0, null, NodeStage.Root, code));
         }
@@ -185,8 +186,8 @@ internal sealed class SearchScaffold(ScaffoldKind kind, ChatModelFactory models,
                 {
                     if (Session.Over) break;
                     var result = block.IsWholeFile
-                        ? await Session.StepAsync("write_file", new { path = block.Path, content = block.Replace }, Info("edit"), cancellationToken).ConfigureAwait(false)
-                        : await Session.StepAsync("edit_file", new { path = block.Path, old_str = block.Search, new_str = block.Replace }, Info("edit"), cancellationToken).ConfigureAwait(false);
+                        ? await Session.StepAsync(ToolNames.WriteFile, new { path = block.Path, content = block.Replace }, Info("edit"), cancellationToken).ConfigureAwait(false)
+                        : await Session.StepAsync(ToolNames.EditFile, new { path = block.Path, old_str = block.Search, new_str = block.Replace }, Info("edit"), cancellationToken).ConfigureAwait(false);
                     if (result.Observation.IsError) errors.Add($"Block {index} ({block.Path}) failed: {result.Observation.Text}");
                     else
                     {
@@ -219,7 +220,7 @@ internal sealed class SearchScaffold(ScaffoldKind kind, ChatModelFactory models,
             {
                 if (Session.Over) return;
                 if (current.TryGetValue(path, out var now) && now == content) continue;
-                await Session.StepAsync("write_file", new { path, content }, (JsonObject)info.DeepClone(), cancellationToken).ConfigureAwait(false);
+                await Session.StepAsync(ToolNames.WriteFile, new { path, content }, (JsonObject)info.DeepClone(), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -293,13 +294,13 @@ internal sealed class SearchScaffold(ScaffoldKind kind, ChatModelFactory models,
             if (best is not null)
             {
                 _submitted = best;
-                await Session.StepAsync("submit", new { run_id = best.Run!.RunId }, info, cancellationToken).ConfigureAwait(false);
+                await Session.StepAsync(ToolNames.Submit, new { run_id = best.Run!.RunId }, info, cancellationToken).ConfigureAwait(false);
                 return;
             }
             await RestoreAsync(Root.Code, (JsonObject)info.DeepClone(), cancellationToken).ConfigureAwait(false);
             if (Session.Over) return;
             _submitted = Root;
-            await Session.StepAsync("submit", new { }, info, cancellationToken).ConfigureAwait(false);
+            await Session.StepAsync(ToolNames.Submit, new { }, info, cancellationToken).ConfigureAwait(false);
         }
 
         public void WriteRecords(string stopReason, Exception? error)

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using AgentGym.Core.Agents;
 using AgentGym.Core.Environment;
 using AgentGym.Core.Tasks;
+using AgentGym.Core.Tools;
 
 namespace AgentGym.Agents.Scripted;
 
@@ -27,7 +28,7 @@ internal sealed class NoopAgent(int runWaitSeconds) : IEpisodeAgent
         if (session.Over) return;
         // Submit the run's snapshot when there is one (it is exactly what ran); else the workspace.
         object arguments = run.RunId is { } id ? new { run_id = id } : new { };
-        await session.StepAsync("submit", arguments, new JsonObject { ["phase"] = "submit" }, cancellationToken).ConfigureAwait(false);
+        await session.StepAsync(ToolNames.Submit, arguments, new JsonObject { ["phase"] = "submit" }, cancellationToken).ConfigureAwait(false);
     }
 }
 
@@ -64,7 +65,7 @@ internal sealed class OracleAgent(TaskCatalog tasks, int runWaitSeconds) : IEpis
         }
         foreach (var (path, content) in updates)
         {
-            await session.StepAsync("write_file", new { path, content }, new JsonObject { ["phase"] = "apply_l0" }, cancellationToken).ConfigureAwait(false);
+            await session.StepAsync(ToolNames.WriteFile, new { path, content }, new JsonObject { ["phase"] = "apply_l0" }, cancellationToken).ConfigureAwait(false);
             if (session.Over) break;
         }
         if (!session.Over) await NoopAgent.RunAndSubmitAsync(session, runWaitSeconds, cancellationToken).ConfigureAwait(false);

@@ -28,7 +28,7 @@ internal sealed class ChatAgent(ChatModelFactory models, ChatAgentOptions option
         var session = new GymSession(environment, Name, onStep);
         var history = new ChatHistory(prompts.Render("system.md", new Dictionary<string, string>
         {
-            ["target_val_loss"] = reset.Info["target_val_loss"]?.ToJsonString() ?? "the target",
+            ["target_val_loss"] = double.IsFinite(session.Episode.TargetValLoss) ? session.Episode.TargetValLoss.ToString(System.Globalization.CultureInfo.InvariantCulture) : "the target",
         }));
         history.AddUserMessage(prompts.Render("task.md", new Dictionary<string, string>
         {

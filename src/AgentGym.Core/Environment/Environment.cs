@@ -45,7 +45,11 @@ internal sealed class Environment : IGymEnvironment
             var startDir = Path.Combine(directory, "start");
             TaskFiles.CopyStartingFiles(task, startDir);
             EpisodeWorkspace.CopyTree(startDir, workspaceDir);
-            var info = new EpisodeInfo(id, task.Id, directory, workspaceDir, Path.Combine(directory, "trajectory.jsonl"), options.Hints, options.Seed);
+            var info = new EpisodeInfo(id, task.Id, directory, workspaceDir, Path.Combine(directory, "trajectory.jsonl"), options.Hints, options.Seed)
+            {
+                TargetValLoss = task.TargetValLoss,
+                EntryCommand = task.EntryCommand,
+            };
             var budgets = options.Budgets ?? _options.DefaultBudgets;
             var episode = new Episode(info, task, budgets, time.GetTimestamp(), new TrajectoryWriter(info.TrajectoryPath, _options.FsyncTrajectory),
                 new ToolContext
@@ -80,7 +84,7 @@ internal sealed class Environment : IGymEnvironment
             {
                 ["episode_id"] = id,
                 ["task_id"] = task.Id,
-                ["target_val_loss"] = task.TargetValLoss,
+                [StepInfo.TargetValLossKey] = task.TargetValLoss,
                 ["hints"] = HintRegimes.Format(options.Hints),
                 ["seed"] = options.Seed,
                 ["episode_dir"] = directory,

@@ -45,7 +45,7 @@ internal sealed class Episode(EpisodeInfo info, Tasks.TaskManifest task, Episode
         var info = result.Info is null ? new JsonObject() : (JsonObject)result.Info.DeepClone();
         info["step"] = _steps;
         info["task_id"] = task.Id;
-        if (truncatedBy is not null) info["truncated_by"] = truncatedBy;
+        if (truncatedBy is not null) info[StepInfo.TruncatedByKey] = truncatedBy;
         if (call.AgentInfo is not null) info["agent"] = call.AgentInfo.DeepClone();
         var observationText = truncated
             ? result.Text + $"\n[The episode is truncated: the {truncatedBy} budget is used up.]"
@@ -80,15 +80,15 @@ internal sealed class Episode(EpisodeInfo info, Tasks.TaskManifest task, Episode
     {
         var how = final.Terminated
             ? "it terminated (submitted)"
-            : $"it was truncated ({final.Info["truncated_by"]?.GetValue<string>() ?? "a"} budget used up)";
+            : $"it was truncated ({final.Facts.TruncatedBy ?? "a"} budget used up)";
         var info = new JsonObject
         {
             ["step"] = _steps,
             ["task_id"] = task.Id,
-            ["episode_over"] = true,
+            [StepInfo.EpisodeOverKey] = true,
             ["final_reward"] = final.Reward,
         };
-        if (final.Info["truncated_by"] is { } by) info["truncated_by"] = by.DeepClone();
+        if (final.Facts.TruncatedBy is { } by) info[StepInfo.TruncatedByKey] = by;
         return new StepResult(
             new Observation($"The episode is over: {how} at step {_steps}. This call changed nothing; call reset to start a new episode.", IsError: true),
             0, final.Terminated, final.Truncated, info);
@@ -96,7 +96,7 @@ internal sealed class Episode(EpisodeInfo info, Tasks.TaskManifest task, Episode
 
     private string? BudgetExhausted(ToolResult result)
     {
-        if (result.Info?["budget_exhausted"] is JsonValue v) return v.GetValue<string>().Replace('_', ' ');
+        if (result.BudgetExhausted is { } exhausted) return exhausted;
         if (budgets.MaxSteps is { } maxSteps && _steps >= maxSteps) return "step";
         if (budgets.WallClock is { } wall && context.Time.GetElapsedTime(StartTimestamp) >= wall) return "wall-clock";
         if (budgets.SandboxTime is { } sandbox && context.Runs.TotalSandboxTime >= sandbox) return "sandbox-time";

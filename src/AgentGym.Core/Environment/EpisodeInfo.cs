@@ -1,5 +1,6 @@
 namespace AgentGym.Core.Environment;
 
+/// <summary>One episode's identity and the task facts an agent may steer by, typed (never parsed out of the prompt).</summary>
 public sealed record EpisodeInfo(
     string EpisodeId,
     string TaskId,
@@ -7,4 +8,11 @@ public sealed record EpisodeInfo(
     string WorkspaceDirectory,
     string TrajectoryPath,
     HintRegime Hints,
-    int Seed);
+    int Seed)
+{
+    /// <summary>The task's target on the visible val split, in nats per token (cross-entropy).</summary>
+    public double TargetValLoss { get; init; } = double.PositiveInfinity;
+
+    /// <summary>The command the sandbox runs in the workspace, e.g. <c>["python3", "train_gpt.py"]</c>.</summary>
+    public IReadOnlyList<string> EntryCommand { get; init; } = [];
+}

@@ -7,6 +7,10 @@ public sealed record StepResult(
     double Reward,
     bool Terminated,
     bool Truncated,
-    JsonObject Info);
+    JsonObject Info)
+{
+    /// <summary>The info's typed fields (run id, run state, truncation).</summary>
+    public StepInfo Facts => StepInfo.Of(Info);
+}
 
 public sealed record ResetResult(Observation Observation, JsonObject Info);

@@ -11,7 +11,7 @@ internal sealed record SubmitArgs(
 
 internal sealed class SubmitTool : Tool<SubmitArgs>
 {
-    protected override string Name => "submit";
+    protected override string Name => ToolNames.Submit;
 
     protected override string Description =>
         "End the episode and submit code for scoring. The verifier re-runs it in a fresh sandbox; the reward comes from verified loss and time.";

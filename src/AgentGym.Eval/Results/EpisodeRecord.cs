@@ -2,10 +2,12 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentGym.Core.Environment;
 using AgentGym.Core.Json;
 using AgentGym.Core.Runs;
 using AgentGym.Core.Scoring;
 using AgentGym.Core.Tasks;
+using AgentGym.Core.Tools;
 using AgentGym.Core.Trajectories;
 using AgentGym.Eval.Spec;
 
@@ -151,10 +153,11 @@ internal sealed record EpisodeRecord
             var runId = Path.GetFileName(directory);
             var summary = ReadJson(Path.Combine(directory, "run.json"));
             var metrics = ReadMetrics(Path.Combine(directory, "metrics.jsonl"));
-            var state = summary?["state"]?.GetValue<string>() ?? "unknown";
+            var facts = StepInfo.Of(summary);
+            var state = facts.RunState ?? "unknown";
             // A summary's null last_val_loss may mean the last one printed was nan: no earlier value stands in for it.
-            var finalLoss = summary is not null ? Num(summary["last_val_loss"]) : metrics.LastOrDefault(m => m.HasValLoss)?.ValLoss;
-            var trainTime = Num(summary?["train_time_ms"]) ?? metrics.LastOrDefault(m => m.TrainTimeMs is not null)?.TrainTimeMs;
+            var finalLoss = summary is not null ? facts.LastValLoss : metrics.LastOrDefault(m => m.HasValLoss)?.ValLoss;
+            var trainTime = facts.TrainTimeMs ?? metrics.LastOrDefault(m => m.TrainTimeMs is not null)?.TrainTimeMs;
             var succeeded = state == "succeeded";
             var buggy = !succeeded || finalLoss is null || !double.IsFinite(finalLoss.Value);
             var valid = !buggy && finalLoss <= task.TargetValLoss;
@@ -162,10 +165,10 @@ internal sealed record EpisodeRecord
             // 1 %), by the run's own host-parsed (unverified) time; an unchanged script must not count by luck.
             var margin = Math.Max(2 * task.BaselineTime.StdMs, 0.01 * task.BaselineTime.MeanMs);
             var improved = valid && trainTime is { } t && t < task.BaselineTime.MeanMs - margin;
-            var started = steps.FirstOrDefault(s => s.ToolCall?.Name == "run_training" && s.Info?["run_id"]?.GetValue<string>() == runId);
+            var started = steps.FirstOrDefault(s => s.ToolCall?.Name == ToolNames.RunTraining && StepInfo.Of(s.Info).RunId == runId);
             var agentInfo = started?.Info?["agent"] as JsonObject;
             list.Add(new RunRecord(
-                runId, state, (int?)Num(summary?["exit_code"]), summary?["reason"]?.GetValue<string>(), finalLoss, trainTime, Num(summary?["elapsed_s"]),
+                runId, state, (int?)Num(summary?["exit_code"]), facts.Reason, finalLoss, trainTime, Num(summary?["elapsed_s"]),
                 buggy, valid, improved,
                 startHash is not null && CodeHash(Path.Combine(directory, "workspace")) == startHash,
                 runId == submitted,

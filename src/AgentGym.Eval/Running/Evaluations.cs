@@ -7,6 +7,7 @@ using AgentGym.Core.Review;
 using AgentGym.Core.Sandboxing;
 using AgentGym.Core.Scoring;
 using AgentGym.Core.Tasks;
+using AgentGym.Core.Tools;
 using AgentGym.Eval.Progress;
 using AgentGym.Eval.Results;
 using AgentGym.Eval.Scheduling;
@@ -201,7 +202,7 @@ public static class Evaluations
     private static CellProgress Observe(CellProgress c, int step, ToolCall call, StepResult result)
     {
         var info = result.Info;
-        var runs = call.Name == "run_training" && info["run_id"] is not null ? c.Runs + 1 : c.Runs;
+        var runs = call.Name == ToolNames.RunTraining && result.Facts.RunId is not null ? c.Runs + 1 : c.Runs;
         var loss = EpisodeRecord.Num(info["best_val_loss"]) ?? EpisodeRecord.Num(info["last_val_loss"]);
         var best = loss is { } l && (c.BestRunLoss is null || l < c.BestRunLoss) ? l : c.BestRunLoss;
         var verdict = result.Terminated ? info["verdict"]?.GetValue<string>() : c.Verdict;

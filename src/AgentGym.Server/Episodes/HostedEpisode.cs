@@ -54,7 +54,7 @@ internal sealed class HostedEpisode(IGymEnvironment environment, EpisodeInfo inf
             lock (_gate)
             {
                 // A call after the end is answered (409) but is no step of the episode.
-                if (result.Info["episode_over"] is not null) return (StepStatus.Done, result);
+                if (result.Facts.EpisodeOver) return (StepStatus.Done, result);
                 _steps++;
                 _totalReward += result.Reward;
                 _terminated |= result.Terminated;

@@ -93,7 +93,7 @@ internal static class EpisodeEndpoints
                 case HostedEpisode.StepStatus.Closed:
                     return UnknownEpisode(id);
             }
-            if (result!.Info["episode_over"]?.GetValue<bool>() == true)
+            if (result!.Facts.EpisodeOver)
             {
                 // The end is latched: 409 with the final flags, so a client that retries a lost answer stops.
                 return Problems.Create(StatusCodes.Status409Conflict, "Episode over", result.Observation.Text, new Dictionary<string, object?>

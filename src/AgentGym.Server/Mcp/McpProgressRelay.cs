@@ -12,37 +12,38 @@ namespace AgentGym.Server.Mcp;
 internal sealed class McpProgressRelay : IProgress<VerificationProgress>
 {
     private readonly Lock _gate = new();
-    private readonly List<Task> _pending = [];
+    private Task _tail = Task.CompletedTask;
 
     public (McpServer Server, ProgressToken Token)? Target { get; set; }
 
     public void Report(VerificationProgress value)
     {
         if (Target is not { } target) return;
-        var sent = target.Server.NotifyProgressAsync(target.Token,
-            new ProgressNotificationValue { Progress = value.Step, Total = value.TotalSteps, Message = value.Message });
-        lock (_gate) _pending.Add(sent);
+        var notification = new ProgressNotificationValue { Progress = value.Step, Total = value.TotalSteps, Message = value.Message };
+        // Each notification goes out after the one before: sent side by side they overtook each other, and a client
+        // reading progress must see it rise.
+        lock (_gate) _tail = SendAfterAsync(_tail, target.Server, target.Token, notification);
+    }
+
+    private static async Task SendAfterAsync(Task previous, McpServer server, ProgressToken token, ProgressNotificationValue notification)
+    {
+        await previous.ConfigureAwait(false);
+        try
+        {
+            await server.NotifyProgressAsync(token, notification).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The client may have gone away; the tool result is what matters, and later notifications still try.
+        }
     }
 
     /// <summary>
     /// Waits for the notifications sent so far: on Streamable HTTP a call's stream closes with its result, so they
     /// must go out first. A notification that cannot be sent never fails the call.
     /// </summary>
-    public async Task FlushAsync()
+    public Task FlushAsync()
     {
-        Task[] pending;
-        lock (_gate)
-        {
-            pending = [.. _pending];
-            _pending.Clear();
-        }
-        try
-        {
-            await Task.WhenAll(pending).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // The client may have gone away; the tool result is what matters.
-        }
+        lock (_gate) return _tail;
     }
 }

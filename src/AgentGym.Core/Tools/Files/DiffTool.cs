@@ -11,7 +11,7 @@ internal sealed record DiffArgs(
 
 internal sealed class DiffTool : Tool<DiffArgs>
 {
-    protected override string Name => "diff";
+    protected override string Name => ToolNames.Diff;
 
     protected override string Description =>
         "Show a unified diff of the workspace against the task's starting files. A long diff is shown one page at a time; the output says how to continue.";

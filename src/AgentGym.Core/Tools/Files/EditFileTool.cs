@@ -12,7 +12,7 @@ internal sealed record EditFileArgs(
 
 internal sealed class EditFileTool : Tool<EditFileArgs>
 {
-    protected override string Name => "edit_file";
+    protected override string Name => ToolNames.EditFile;
 
     public override string SeeTheRest => "the file itself is whole: read the region with read_file and start_line";
 

@@ -10,7 +10,7 @@ internal sealed record InsertLinesArgs(
 
 internal sealed class InsertLinesTool : Tool<InsertLinesArgs>
 {
-    protected override string Name => "insert_lines";
+    protected override string Name => ToolNames.InsertLines;
 
     public override string SeeTheRest => "the file itself is whole: read the region with read_file and start_line";
 

@@ -7,7 +7,7 @@ internal sealed record ListFilesArgs([property: Description("Directory relative 
 
 internal sealed class ListFilesTool : Tool<ListFilesArgs>
 {
-    protected override string Name => "list_files";
+    protected override string Name => ToolNames.ListFiles;
 
     public override string SeeTheRest => "call list_files with a subdirectory path";
 

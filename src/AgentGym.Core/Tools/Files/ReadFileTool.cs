@@ -11,7 +11,7 @@ internal sealed record ReadFileArgs(
 
 internal sealed class ReadFileTool : Tool<ReadFileArgs>
 {
-    protected override string Name => "read_file";
+    protected override string Name => ToolNames.ReadFile;
 
     public override string SeeTheRest => "call read_file with start_line and end_line to see the rest";
 

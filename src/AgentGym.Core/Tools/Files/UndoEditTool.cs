@@ -6,7 +6,7 @@ internal sealed record UndoEditArgs([property: Description("File path relative t
 
 internal sealed class UndoEditTool : Tool<UndoEditArgs>
 {
-    protected override string Name => "undo_edit";
+    protected override string Name => ToolNames.UndoEdit;
 
     protected override string Description => "Restore the version of a file from before the last edit_file, write_file or insert_lines on it.";
 

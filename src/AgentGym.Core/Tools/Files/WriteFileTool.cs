@@ -9,7 +9,7 @@ internal sealed record WriteFileArgs(
 
 internal sealed class WriteFileTool : Tool<WriteFileArgs>
 {
-    protected override string Name => "write_file";
+    protected override string Name => ToolNames.WriteFile;
 
     protected override string Description => "Create a file or overwrite it with new content (undo_edit restores the previous version).";
 

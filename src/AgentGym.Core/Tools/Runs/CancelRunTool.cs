@@ -6,7 +6,7 @@ internal sealed record CancelRunArgs([property: Description("The run id.")] stri
 
 internal sealed class CancelRunTool : Tool<CancelRunArgs>
 {
-    protected override string Name => "cancel_run";
+    protected override string Name => ToolNames.CancelRun;
 
     protected override string Description => "Stop a running training run.";
 

@@ -14,7 +14,7 @@ internal sealed class GetMetricsTool : Tool<GetMetricsArgs>
 {
     private const int MaxRows = 60;
 
-    protected override string Name => "get_metrics";
+    protected override string Name => ToolNames.GetMetrics;
 
     public override string SeeTheRest => "the whole curve is in this step's info (curve)";
 

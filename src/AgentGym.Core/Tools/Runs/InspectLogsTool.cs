@@ -17,7 +17,7 @@ internal sealed class InspectLogsTool : Tool<InspectLogsArgs>
     private const int PageLines = 200;
     private const int PageBytes = 16 * 1024;
 
-    protected override string Name => "inspect_logs";
+    protected override string Name => ToolNames.InspectLogs;
 
     public override string SeeTheRest => "call inspect_logs with start_line/end_line, tail or grep";
 

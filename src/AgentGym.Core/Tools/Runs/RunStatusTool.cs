@@ -13,7 +13,7 @@ internal sealed class RunStatusTool : Tool<RunStatusArgs>
 {
     private const int MaxWaitSeconds = 600;
 
-    protected override string Name => "run_status";
+    protected override string Name => ToolNames.RunStatus;
 
     protected override string Description => "State, elapsed time and latest metrics of a run; optionally waits for it to finish.";
 

@@ -8,7 +8,7 @@ internal sealed record RunTrainingArgs(
 
 internal sealed class RunTrainingTool : Tool<RunTrainingArgs>
 {
-    protected override string Name => "run_training";
+    protected override string Name => ToolNames.RunTraining;
 
     protected override string Description =>
         "Start the current workspace in a fresh sandbox. Returns a run id at once; the run continues in the background. " +
@@ -21,17 +21,14 @@ internal sealed class RunTrainingTool : Tool<RunTrainingArgs>
         var timeout = Math.Min(args.TimeoutSeconds ?? limit, limit);
         if (context.Budgets.MaxTrainingRuns is { } max && context.Runs.Count >= max)
         {
-            return Task.FromResult(ToolResult.Error($"The budget of {max} training runs for this episode is used up; submit one of your runs.") with
-            {
-                Info = new JsonObject { ["budget_exhausted"] = "training_runs" },
-            });
+            return Task.FromResult(ToolResult.Error($"The budget of {max} training runs for this episode is used up; submit one of your runs.") with { BudgetExhausted = "training runs" });
         }
         var run = context.Runs.Start(context.Workspace, context.Launch, TimeSpan.FromSeconds(timeout));
         var note = args.TimeoutSeconds > limit ? $" (timeout_seconds capped at the task's limit of {limit} s)" : "";
         return Task.FromResult(ToolResult.Ok(
             $"Started {run.Id} with a time limit of {timeout} s{note}. Use run_status with run_id=\"{run.Id}\" (and wait_seconds) to follow it.") with
         {
-            Info = new JsonObject { ["run_id"] = run.Id },
+            Info = new JsonObject { [Environment.StepInfo.RunIdKey] = run.Id },
         });
     }
 }
