@@ -68,6 +68,13 @@ internal sealed class RunFolder : IDisposable
 }
 
 /// <summary>One Docker sandbox shared by the tests of a class (the engine connection is reusable and thread-safe).</summary>
+/// <summary>The Docker sandbox tests share one sandbox and run one at a time: a fork bomb must not share the host with a timed run.</summary>
+[CollectionDefinition(Name)]
+public sealed class DockerSandboxCollection : ICollectionFixture<DockerSandboxFixture>
+{
+    public const string Name = "docker sandbox";
+}
+
 public sealed class DockerSandboxFixture : IDisposable
 {
     public DockerSandboxFixture()
