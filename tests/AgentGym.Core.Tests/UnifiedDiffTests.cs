@@ -35,4 +35,14 @@ public sealed class UnifiedDiffTests
             Assert.Equal(a, ops.Where(o => o.Kind != UnifiedDiff.OpKind.Insert).Select(o => a[o.OldIndex]).ToList());
         }
     }
+
+    [Fact]
+    public void A_file_rewritten_from_top_to_bottom_is_all_deletions_then_all_insertions()
+    {
+        var old = Enumerable.Range(0, 20_000).Select(i => $"old {i}").ToList();
+        var @new = Enumerable.Range(0, 20_000).Select(i => $"new {i}").ToList();
+        var lines = UnifiedDiff.Create("a/f", "b/f", old, @new).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("@@ -1,20000 +1,20000 @@", lines[2]);
+        Assert.Equal((20_000, 20_000), (lines.Count(l => l.StartsWith("-old ", StringComparison.Ordinal)), lines.Count(l => l.StartsWith("+new ", StringComparison.Ordinal))));
+    }
 }

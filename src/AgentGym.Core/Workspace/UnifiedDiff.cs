@@ -1,13 +1,12 @@
 using System.Text;
+using DiffPlex;
+using DiffPlex.Chunkers;
 
 namespace AgentGym.Core.Workspace;
 
-/// <summary>Line-based unified diff (Myers' O(ND) algorithm), in the format of `diff -u`.</summary>
+/// <summary>Line-based unified diff in the format of `diff -u`; the line matching is DiffPlex's (Myers' O(ND) algorithm).</summary>
 internal static class UnifiedDiff
 {
-    /// <summary>Beyond this many differing lines the diff is shown as a whole-file replacement rather than computed.</summary>
-    private const int MaxEditDistance = 4000;
-
     public static string Create(string oldPath, string newPath, IReadOnlyList<string> oldLines, IReadOnlyList<string> newLines, int context = 3)
     {
         var ops = Diff(oldLines, newLines);
@@ -54,52 +53,28 @@ internal static class UnifiedDiff
     /// <summary>An edit operation; OldIndex/NewIndex are the positions in each file where it applies.</summary>
     internal readonly record struct Op(OpKind Kind, int OldIndex, int NewIndex);
 
+    /// <summary>The edit script from DiffPlex's line diff (Myers), as one operation per line in file order.</summary>
     internal static List<Op> Diff(IReadOnlyList<string> a, IReadOnlyList<string> b)
     {
-        int n = a.Count, m = b.Count, max = n + m;
-        var offset = max + 1;
-        var v = new int[2 * max + 3];
-        var trace = new List<int[]>();
-        var found = false;
-        for (var d = 0; d <= Math.Min(max, MaxEditDistance) && !found; d++)
+        var blocks = Differ.Instance.CreateDiffs(OldKey, NewKey, ignoreWhiteSpace: false, ignoreCase: false, new PreSplit(a, b)).DiffBlocks;
+        var ops = new List<Op>(Math.Max(a.Count, b.Count));
+        int x = 0, y = 0;
+        foreach (var block in blocks.OrderBy(bl => bl.DeleteStartA))
         {
-            trace.Add((int[])v.Clone());
-            for (var k = -d; k <= d; k += 2)
-            {
-                int x = k == -d || (k != d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
-                var y = x - k;
-                while (x < n && y < m && a[x] == b[y]) { x++; y++; }
-                v[offset + k] = x;
-                if (x >= n && y >= m) { found = true; break; }
-            }
+            while (x < block.DeleteStartA) ops.Add(new Op(OpKind.Equal, x++, y++));
+            for (var i = 0; i < block.DeleteCountA; i++) ops.Add(new Op(OpKind.Delete, x++, y));
+            for (var j = 0; j < block.InsertCountB; j++) ops.Add(new Op(OpKind.Insert, x, y++));
         }
-        if (!found) return ReplaceAll(n, m);
-
-        var ops = new List<Op>();
-        int cx = n, cy = m;
-        for (var d = trace.Count - 1; d >= 0; d--)
-        {
-            var vd = trace[d];
-            var k = cx - cy;
-            int prevK = k == -d || (k != d && vd[offset + k - 1] < vd[offset + k + 1]) ? k + 1 : k - 1;
-            var prevX = d == 0 ? 0 : vd[offset + prevK];
-            var prevY = prevX - prevK;
-            while (cx > prevX && cy > prevY) { cx--; cy--; ops.Add(new Op(OpKind.Equal, cx, cy)); }
-            if (d > 0)
-            {
-                if (cx == prevX) { cy--; ops.Add(new Op(OpKind.Insert, cx, cy)); }
-                else { cx--; ops.Add(new Op(OpKind.Delete, cx, cy)); }
-            }
-        }
-        ops.Reverse();
+        while (x < a.Count) ops.Add(new Op(OpKind.Equal, x++, y++));
         return ops;
     }
 
-    private static List<Op> ReplaceAll(int n, int m)
+    private const string OldKey = "old";
+    private const string NewKey = "new";
+
+    /// <summary>Hands DiffPlex the lines already split (endings and markers rendered), instead of letting it re-split text.</summary>
+    private sealed class PreSplit(IReadOnlyList<string> oldLines, IReadOnlyList<string> newLines) : IChunker
     {
-        var ops = new List<Op>(n + m);
-        for (var i = 0; i < n; i++) ops.Add(new Op(OpKind.Delete, i, 0));
-        for (var j = 0; j < m; j++) ops.Add(new Op(OpKind.Insert, n, j));
-        return ops;
+        public IReadOnlyList<string> Chunk(string text) => text == OldKey ? oldLines : newLines;
     }
 }
