@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using AgentGym.Agents.Llm;
 using AgentGym.Core.Agents;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Json;
 
 namespace AgentGym.Agents;

@@ -1,5 +1,5 @@
 using AgentGym.Core.Agents;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 
 namespace AgentGym.Agents;
 

@@ -1,4 +1,4 @@
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Server.Dashboard;
 using Microsoft.Extensions.Logging;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Trajectories;
 using AgentGym.Agents.Sk;
 using Microsoft.SemanticKernel;

@@ -1,6 +1,6 @@
 using System.ClientModel;
 using AgentGym.Agents.Tests.Samples;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Trajectories;
 using Microsoft.SemanticKernel;
 using OpenAI;

@@ -4,7 +4,7 @@ using AgentGym.Agents.Llm;
 using AgentGym.Agents.Scaffolds;
 using AgentGym.Agents.Tests.Samples;
 using AgentGym.Core.Agents;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Trajectories;
 using Microsoft.Extensions.AI;
 using Microsoft.SemanticKernel.Connectors.OpenAI;

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using AgentGym.Agents.Prompts;
 using AgentGym.Agents.Scaffolds;
 using AgentGym.Agents.Sk;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Trajectories;
 using Microsoft.SemanticKernel;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using AgentGym.Agents.Scaffolds;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Trajectories;
 
 namespace AgentGym.Agents.Tests;

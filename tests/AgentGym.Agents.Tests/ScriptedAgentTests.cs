@@ -1,5 +1,5 @@
 using AgentGym.Agents.Scripted;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Trajectories;
 
 namespace AgentGym.Agents.Tests;

@@ -1,5 +1,5 @@
 using AgentGym.Agents.Llm;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 
 namespace AgentGym.Agents.Tests;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 
 namespace AgentGym.Core.Tests;
 

@@ -29,7 +29,7 @@ public sealed class EpisodeEndTests
     public async Task After_truncation_every_step_says_truncated_and_which_budget()
     {
         await using var world = new TestWorld();
-        await using var env = await world.ResetAsync(budgets: new Environment.EpisodeBudgets { MaxSteps = 1 });
+        await using var env = await world.ResetAsync(budgets: new Gym.EpisodeBudgets { MaxSteps = 1 });
         Assert.True((await env.StepAsync("list_files")).Truncated);
         var after = await env.StepAsync("submit");
         Assert.False(after.Terminated);

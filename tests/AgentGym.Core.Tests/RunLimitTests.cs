@@ -1,4 +1,4 @@
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Runs;
 using AgentGym.Core.Sandboxing;
 using AgentGym.Core.Tasks;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Sandboxing;
 using AgentGym.Core.Tasks;
 

@@ -1,5 +1,5 @@
 using AgentGym.Core.Agents;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Trajectories;
 using Microsoft.Extensions.Time.Testing;
 

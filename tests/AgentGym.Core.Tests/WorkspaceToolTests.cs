@@ -189,7 +189,7 @@ public sealed class UndoHistoryTests
     public async Task Undo_history_is_bounded_per_file()
     {
         await using var world = new TestWorld();
-        await using var env = await world.ResetAsync(budgets: Environment.EpisodeBudgets.Unlimited);
+        await using var env = await world.ResetAsync(budgets: Gym.EpisodeBudgets.Unlimited);
         for (var i = 0; i < Workspace.EpisodeWorkspace.MaxUndoDepth + 5; i++)
             await env.StepAsync("write_file", new { path = "a.txt", content = $"v{i}\n" });
         var undone = 0;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Tasks;
 
 namespace AgentGym.Datasets.Tests;

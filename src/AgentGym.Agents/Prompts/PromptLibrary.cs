@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 
 namespace AgentGym.Agents.Prompts;
 

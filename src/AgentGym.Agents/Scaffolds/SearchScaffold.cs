@@ -5,7 +5,7 @@ using AgentGym.Agents.Llm;
 using AgentGym.Agents.Prompts;
 using AgentGym.Agents.Sk;
 using AgentGym.Core.Agents;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Json;
 using AgentGym.Core.Tools;
 using Microsoft.SemanticKernel.ChatCompletion;

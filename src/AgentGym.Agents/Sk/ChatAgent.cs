@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using AgentGym.Agents.Llm;
 using AgentGym.Agents.Prompts;
 using AgentGym.Core.Agents;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 
@@ -19,7 +19,7 @@ internal sealed class ChatAgent(ChatModelFactory models, ChatAgentOptions option
     public string Name => "sk";
 
     public async Task<EpisodeOutcome> RunAsync(IGymEnvironment environment, ResetOptions resetOptions,
-        Action<int, Core.Environment.ToolCall, StepResult>? onStep = null, CancellationToken cancellationToken = default)
+        Action<int, Core.Gym.ToolCall, StepResult>? onStep = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(environment);
         ArgumentNullException.ThrowIfNull(resetOptions);
@@ -92,7 +92,7 @@ internal sealed class ChatAgent(ChatModelFactory models, ChatAgentOptions option
                         history.Add(new FunctionResultContent(call.ForHistory, "Not executed: the episode is over.").ToChatMessage());
                         continue;
                     }
-                    var result = await session.StepAsync(new Core.Environment.ToolCall(call.Name, call.RawArguments), info, cancellationToken).ConfigureAwait(false);
+                    var result = await session.StepAsync(new Core.Gym.ToolCall(call.Name, call.RawArguments), info, cancellationToken).ConfigureAwait(false);
                     history.Add(new FunctionResultContent(call.ForHistory, result.Observation.Text).ToChatMessage());
                 }
                 if (session.Over) { stopReason = session.Last!.Terminated ? "terminated" : "truncated"; break; }

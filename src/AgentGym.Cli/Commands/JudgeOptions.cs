@@ -1,7 +1,7 @@
 using System.CommandLine;
 using AgentGym.Agents.Llm;
 using AgentGym.Agents.Review;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Review;
 
 namespace AgentGym.Cli.Commands;

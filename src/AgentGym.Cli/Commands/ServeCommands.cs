@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Scoring;
 using AgentGym.Core.Tasks;
 using AgentGym.Eval.Reporting;

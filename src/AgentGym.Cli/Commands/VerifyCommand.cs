@@ -86,7 +86,7 @@ internal static class VerifyCommand
             var directory = Path.Combine(paths.HomeDirectory, "verify",
                 DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6]);
             Directory.CreateDirectory(directory);
-            Core.Environment.Submission submission;
+            Core.Gym.Submission submission;
             try
             {
                 submission = SubmissionScorers.Standalone(manifest, code, directory, parse.GetValue(seed)) with

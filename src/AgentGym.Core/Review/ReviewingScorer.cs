@@ -1,4 +1,4 @@
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 
 namespace AgentGym.Core.Review;
 

@@ -209,20 +209,20 @@ internal static class RunSummary
         var divergence = run.Divergence;
         return new JsonObject
         {
-            [Environment.StepInfo.RunIdKey] = run.Id,
-            [Environment.StepInfo.StateKey] = JsonNamingPolicy.SnakeCaseLower.ConvertName(run.State.ToString()),
+            [Gym.StepInfo.RunIdKey] = run.Id,
+            [Gym.StepInfo.StateKey] = JsonNamingPolicy.SnakeCaseLower.ConvertName(run.State.ToString()),
             ["exit_code"] = run.Result?.ExitCode,
-            [Environment.StepInfo.ReasonKey] = run.Reason,
+            [Gym.StepInfo.ReasonKey] = run.Reason,
             ["limits_met"] = new JsonArray((run.Result?.LimitsMet ?? []).Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
             ["elapsed_s"] = Math.Round(run.Elapsed.TotalSeconds, 3),
             ["stalled"] = run.IsStalled,
             ["stalled_s"] = Math.Round(run.StalledTime.TotalSeconds, 3),
             ["last_step"] = metrics.LastOrDefault()?.Step,
             ["total_steps"] = metrics.LastOrDefault()?.TotalSteps,
-            [Environment.StepInfo.LastValLossKey] = metrics.LastOrDefault(m => m.HasValLoss)?.ValLoss,
+            [Gym.StepInfo.LastValLossKey] = metrics.LastOrDefault(m => m.HasValLoss)?.ValLoss,
             ["best_val_loss"] = metrics.Where(m => m.ValLoss is not null).Select(m => m.ValLoss).Min(),
             ["last_train_loss"] = metrics.LastOrDefault(m => m.HasTrainLoss)?.TrainLoss,
-            [Environment.StepInfo.TrainTimeMsKey] = lastTimed?.TrainTimeMs,
+            [Gym.StepInfo.TrainTimeMsKey] = lastTimed?.TrainTimeMs,
             ["step_avg_ms"] = lastTimed?.StepAvgMs,
             ["diverged"] = divergence is null ? null : new JsonObject
             {

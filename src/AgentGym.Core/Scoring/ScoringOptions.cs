@@ -46,17 +46,17 @@ public static class SubmissionScorers
     /// A submission outside an episode (e.g. `agentgym verify`): copies the task's starting files to
     /// directory/start for the protected-content check and uses directory as the episode folder for the records.
     /// </summary>
-    public static Environment.Submission Standalone(Tasks.TaskManifest task, string codeDirectory, string directory, int seed)
+    public static Gym.Submission Standalone(Tasks.TaskManifest task, string codeDirectory, string directory, int seed)
     {
         var start = Path.Combine(directory, "start");
         Tasks.TaskFiles.CopyStartingFiles(task, start);
         var id = Path.GetFileName(Path.TrimEndingDirectorySeparator(directory));
-        var episode = new Environment.EpisodeInfo(id, task.Id, directory, codeDirectory, Path.Combine(directory, "trajectory.jsonl"), Environment.HintRegime.None, seed);
-        return new Environment.Submission(task, episode, Path.GetFullPath(codeDirectory), start, null);
+        var episode = new Gym.EpisodeInfo(id, task.Id, directory, codeDirectory, Path.Combine(directory, "trajectory.jsonl"), Gym.HintRegime.None, seed);
+        return new Gym.Submission(task, episode, Path.GetFullPath(codeDirectory), start, null);
     }
 
     /// <summary>The verifying scorer: re-runs submissions in <paramref name="sandbox"/> beside the task's records and checks loss, time and content.</summary>
-    public static Environment.ISubmissionScorer Create(ISandbox sandbox, ScoringOptions options) =>
+    public static Gym.ISubmissionScorer Create(ISandbox sandbox, ScoringOptions options) =>
         new SubmissionScorer(sandbox, options);
 
     /// <summary>Where the last measured times of a task's records on this host are kept (for the task prompt).</summary>

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using AgentGym.Core.Data;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Json;
 using AgentGym.Core.Sandboxing;
 using AgentGym.Core.Tasks;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 
 namespace AgentGym.Core.Tasks;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 
 namespace AgentGym.Core.Tools;
 

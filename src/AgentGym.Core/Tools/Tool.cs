@@ -1,5 +1,5 @@
 using System.Text.Json;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Json;
 
 namespace AgentGym.Core.Tools;

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using AgentGym.Agents;
 using AgentGym.Agents.Llm;
 using AgentGym.Agents.Review;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Review;
 using AgentGym.Core.Sandboxing;
 using AgentGym.Core.Scoring;

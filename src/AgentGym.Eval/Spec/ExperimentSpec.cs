@@ -1,5 +1,5 @@
 using AgentGym.Agents;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 
 namespace AgentGym.Eval.Spec;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 
 namespace AgentGym.Server.Episodes;
 

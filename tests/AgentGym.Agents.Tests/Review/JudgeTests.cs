@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using AgentGym.Core.Scoring;
 using AgentGym.Agents.Review;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Review;
 
 namespace AgentGym.Agents.Tests.Review;

@@ -1,7 +1,7 @@
 using AgentGym.Agents.Llm;
 using AgentGym.Agents.Sk;
 using AgentGym.Core.Agents;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Tasks;
 using Microsoft.Extensions.AI;
 using Microsoft.SemanticKernel;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using AgentGym.Core.Json;
 using AgentGym.Core.Scoring;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Review;
 using AgentGym.Core.Tasks;
 

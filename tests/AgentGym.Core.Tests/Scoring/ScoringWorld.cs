@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using AgentGym.Core.Environment;
+using AgentGym.Core.Gym;
 using AgentGym.Core.Sandboxing;
 using AgentGym.Core.Scoring;
 using AgentGym.Core.Tasks;

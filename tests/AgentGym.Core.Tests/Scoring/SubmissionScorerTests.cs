@@ -12,7 +12,7 @@ public sealed class SubmissionScorerTests : IDisposable
 
     public void Dispose() => _world.Dispose();
 
-    private Task<Environment.SubmissionVerdict> Score(ScriptedSandbox sandbox, TaskManifest? task = null, IRewardFunction? reward = null, IProgress<VerificationProgress>? progress = null) =>
+    private Task<Gym.SubmissionVerdict> Score(ScriptedSandbox sandbox, TaskManifest? task = null, IRewardFunction? reward = null, IProgress<VerificationProgress>? progress = null) =>
         _world.Scorer(sandbox, reward).ScoreAsync(_world.Submission(task ?? _world.Task()) with { Progress = progress }, CancellationToken.None);
 
     [Fact]

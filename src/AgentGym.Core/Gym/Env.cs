@@ -6,16 +6,16 @@ using AgentGym.Core.Tools;
 using AgentGym.Core.Trajectories;
 using AgentGym.Core.Workspace;
 
-namespace AgentGym.Core.Environment;
+namespace AgentGym.Core.Gym;
 
-internal sealed class Environment : IGymEnvironment
+internal sealed class Env : IGymEnvironment
 {
     private readonly GymOptions _options;
     private readonly ToolRegistry _registry = ToolRegistry.CreateDefault();
     private readonly SemaphoreSlim _stepGate = new(1, 1);
     private Episode? _episode;
 
-    public Environment(GymOptions options)
+    public Env(GymOptions options)
     {
         _options = options;
     }

@@ -1,4 +1,4 @@
-namespace AgentGym.Core.Environment;
+namespace AgentGym.Core.Gym;
 
 /// <summary>One episode's identity and the task facts an agent may steer by, typed (never parsed out of the prompt).</summary>
 public sealed record EpisodeInfo(

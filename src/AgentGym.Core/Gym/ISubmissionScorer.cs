@@ -1,7 +1,7 @@
 using AgentGym.Core.Scoring;
 using AgentGym.Core.Tasks;
 
-namespace AgentGym.Core.Environment;
+namespace AgentGym.Core.Gym;
 
 /// <summary>
 /// Scores a submission: re-runs the submitted code beside the task's own records, verifies loss and time, and turns

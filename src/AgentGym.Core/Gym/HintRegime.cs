@@ -1,4 +1,4 @@
-namespace AgentGym.Core.Environment;
+namespace AgentGym.Core.Gym;
 
 /// <summary>Which hint levels the agent is shown (the benchmark's regimes: none, L1, L2, L3, L1+L2, L1+L2+L3).</summary>
 [Flags]

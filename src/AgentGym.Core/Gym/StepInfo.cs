@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace AgentGym.Core.Environment;
+namespace AgentGym.Core.Gym;
 
 /// <summary>
 /// The typed view of a step's info. The info itself stays a JSON object, because it crosses HTTP and MCP unchanged

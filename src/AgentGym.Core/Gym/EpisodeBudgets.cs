@@ -1,4 +1,4 @@
-namespace AgentGym.Core.Environment;
+namespace AgentGym.Core.Gym;
 
 /// <summary>Limits after which an episode is truncated. Null means unlimited.</summary>
 public sealed record EpisodeBudgets

@@ -1,4 +1,4 @@
-namespace AgentGym.Core.Environment;
+namespace AgentGym.Core.Gym;
 
 public sealed record ResetOptions
 {

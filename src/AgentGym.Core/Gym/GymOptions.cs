@@ -3,7 +3,7 @@ using AgentGym.Core.Sandboxing;
 using AgentGym.Core.Tasks;
 using AgentGym.Core.Tools;
 
-namespace AgentGym.Core.Environment;
+namespace AgentGym.Core.Gym;
 
 /// <summary>How an environment is put together. Only Tasks and EpisodesDirectory are required.</summary>
 public sealed record GymOptions
@@ -39,5 +39,5 @@ public sealed record GymOptions
 
 public static class GymEnvironment
 {
-    public static IGymEnvironment Create(GymOptions options) => new Environment(options);
+    public static IGymEnvironment Create(GymOptions options) => new Env(options);
 }

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using AgentGym.Core.Tools;
 using AgentGym.Core.Trajectories;
 
-namespace AgentGym.Core.Environment;
+namespace AgentGym.Core.Gym;
 
 /// <summary>One episode's state: step count, budgets, trajectory, and the tools' context.</summary>
 internal sealed class Episode(EpisodeInfo info, Tasks.TaskManifest task, EpisodeBudgets budgets, long startTimestamp, TrajectoryWriter trajectory, ToolContext context) : IAsyncDisposable

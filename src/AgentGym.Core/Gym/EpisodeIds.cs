@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace AgentGym.Core.Environment;
+namespace AgentGym.Core.Gym;
 
 internal static class EpisodeIds
 {

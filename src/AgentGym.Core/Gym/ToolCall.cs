@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace AgentGym.Core.Environment;
+namespace AgentGym.Core.Gym;
 
 /// <summary>An action: a tool name plus its JSON arguments (an object, or raw text that may be malformed).</summary>
 public sealed record ToolCall(string Name, string ArgumentsJson)

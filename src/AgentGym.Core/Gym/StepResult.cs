@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace AgentGym.Core.Environment;
+namespace AgentGym.Core.Gym;
 
 public sealed record StepResult(
     Observation Observation,

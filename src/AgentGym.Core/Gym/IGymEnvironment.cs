@@ -1,4 +1,4 @@
-namespace AgentGym.Core.Environment;
+namespace AgentGym.Core.Gym;
 
 /// <summary>
 /// The gym's core API, with Gymnasium semantics: reset once, then step until terminated or truncated.

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace AgentGym.Core.Environment;
+namespace AgentGym.Core.Gym;
 
 /// <summary>
 /// What an agent-facing tool declares: its stable name, a description for the model, and the JSON schema of its
