@@ -6,8 +6,10 @@ namespace AgentGym.Verifier;
 /// <summary>
 /// Scores an exported TorchScript model: mean next-token cross-entropy over non-overlapping windows, and probes
 /// that it is causal. Everything runs under no_grad with a dispose scope per batch so memory stays flat.
+/// Every forward pass gets a freshly loaded model: a module that counts its calls, or remembers the inputs it saw (to
+/// answer a probe with the logits it gave before), would otherwise behave one way when scored and another when probed.
 /// </summary>
-internal sealed class ModelEvaluator(jit.ScriptModule model, Device device, int sequenceLength, int batchSize, int? vocabSize)
+internal sealed class ModelEvaluator(Func<jit.ScriptModule> load, Device device, int sequenceLength, int batchSize, int? vocabSize)
 {
     /// <summary>Largest output width seen, for the verdict.</summary>
     public long LogitsWidth { get; private set; }
@@ -48,10 +50,11 @@ internal sealed class ModelEvaluator(jit.ScriptModule model, Device device, int 
 
     /// <summary>
     /// Perturbs the tokens after position k (for every k &lt; T - 1) and measures how far the logits at positions &lt;= k move;
-    /// a causal model leaves them unchanged. Also perturbs every row but the first entirely: the first row's logits
-    /// must not move either, since in a validation batch the next row holds the current row's future.
-    /// The probe starts from real validation windows in a batch of the evaluation's shape, so that a model cannot
-    /// tell the probe from the evaluation by its input's shape or by tokens that look random.
+    /// a causal model leaves them unchanged. Then, for every row in turn, perturbs all the other rows entirely: the row's
+    /// logits must not move, since in an evaluation batch the next row holds the current row's future.
+    /// The probe starts from the windows that were scored (the held-out split), in a batch of the evaluation's shape, so
+    /// that a model cannot tell the probe from the evaluation by its input's shape, by tokens that look random, or by
+    /// recognising the visible split.
     /// </summary>
     public AgentGym.Core.Scoring.CausalityReport Probe(long[] tokens, int probeBatch, double tolerance, int seed, CancellationToken cancellationToken)
     {
@@ -95,19 +98,29 @@ internal sealed class ModelEvaluator(jit.ScriptModule model, Device device, int 
         failures.AddRange(failing.Take(5).Select(f => $"perturbing tokens after position {f.K} moved logits at positions <= {f.K} by {f.Deviation:G4} (limit {limit:G4})"));
         if (failing.Count > 5) failures.Add($"... and {failing.Count - 5} more positions out of {positions.Count}");
 
-        cancellationToken.ThrowIfCancellationRequested();
-        var others = x.clone();
-        var otherShift = randint(1, vocab, [probeBatch - 1, length], dtype: ScalarType.Int64, generator: generator);
-        others[TensorIndex.Slice(1)] = (x[TensorIndex.Slice(1)] + otherShift).remainder(vocab);
-        var otherLogits = Forward(others.to(device)).to_type(ScalarType.Float32).to(CPU);
-        var crossRow = (otherLogits[0] - baseLogits[0]).abs().max().item<float>();
+        var crossRow = 0.0;
+        var leakingRows = new List<(int Row, double Deviation)>();
+        for (var row = 0; row < probeBatch; row++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var otherShift = randint(1, vocab, [probeBatch, length], dtype: ScalarType.Int64, generator: generator);
+            otherShift[row].zero_();
+            var others = (x + otherShift).remainder(vocab);
+            var otherLogits = Forward(others.to(device)).to_type(ScalarType.Float32).to(CPU);
+            var deviation = (double)(otherLogits[row] - baseLogits[row]).abs().max().item<float>();
+            crossRow = Math.Max(crossRow, deviation);
+            if (!(deviation <= limit)) leakingRows.Add((row, deviation));
+        }
         maxDeviation = Math.Max(maxDeviation, crossRow);
-        if (!(crossRow <= limit)) failures.Add($"changing the other rows of the batch moved the first row's logits by {crossRow:G4} (limit {limit:G4})");
+        failures.AddRange(leakingRows.Take(3).Select(f => $"changing the other rows of the batch moved row {f.Row}'s logits by {f.Deviation:G4} (limit {limit:G4})"));
+        if (leakingRows.Count > 3) failures.Add($"... and {leakingRows.Count - 3} more rows out of {probeBatch}");
         return new AgentGym.Core.Scoring.CausalityReport(failures.Count == 0, maxDeviation, limit, tolerance, positions, crossRow, failures);
     }
 
     private Tensor Forward(Tensor x)
     {
+        using var model = load();
+        model.eval();
         var output = model.call(x);
         var logits = output switch
         {

@@ -69,8 +69,10 @@ static void Run(string[] rawArgs, VerifierReport report, CancellationToken cance
     report.ModelLoadable = true;
     report.Timings["load_ms"] = Lap(clock);
 
-    var evaluator = new ModelEvaluator(model, device, a.SequenceLength, a.BatchSize, vocab);
+    model.Dispose();
+    var evaluator = new ModelEvaluator(() => torch.jit.load(a.ModelPath, device), device, a.SequenceLength, a.BatchSize, vocab);
     long[] val = [];
+    long[] heldout = [];
     try
     {
         val = TokenShards.ReadFirst(a.DataDirectory, a.ValFiles, a.ValTokens);
@@ -81,7 +83,7 @@ static void Run(string[] rawArgs, VerifierReport report, CancellationToken cance
         report.Timings["val_ms"] = Lap(clock);
 
         var heldoutTokens = a.HeldoutTokens > 0 ? a.HeldoutTokens : a.ValTokens;
-        var heldout = TokenShards.ReadFirst(a.DataDirectory, a.HeldoutFiles, heldoutTokens);
+        heldout = TokenShards.ReadFirst(a.DataDirectory, a.HeldoutFiles, heldoutTokens);
         var (heldoutLoss, heldoutCount) = evaluator.CrossEntropy(heldout, cancellationToken);
         report.HeldoutLoss = Finite(heldoutLoss, "heldout_loss", errors);
         report.HeldoutTokensEvaluated = heldoutCount;
@@ -94,7 +96,9 @@ static void Run(string[] rawArgs, VerifierReport report, CancellationToken cance
 
     try
     {
-        report.Causality = evaluator.Probe(val, a.ProbeBatch > 0 ? a.ProbeBatch : a.BatchSize, a.Tolerance, a.Seed, cancellationToken);
+        // On the scored windows: a model that knows the visible split (it is in the workspace's data) must not be able
+        // to be causal on it and peek on the rest.
+        report.Causality = evaluator.Probe(heldout.Length > 0 ? heldout : val, a.ProbeBatch > 0 ? a.ProbeBatch : a.BatchSize, a.Tolerance, a.Seed, cancellationToken);
     }
     catch (Exception ex) when (ex is not OperationCanceledException)
     {

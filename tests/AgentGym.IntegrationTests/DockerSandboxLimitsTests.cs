@@ -60,7 +60,7 @@ public sealed class DockerSandboxLimitsTests(DockerSandboxFixture fixture)
         using var folder = new RunFolder();
         var output = new CollectingOutput();
         var limits = new SandboxLimits { Cpus = 0.5, MemoryMb = 256, Pids = 64, DiskMb = 16 };
-        var result = await Sandbox.RunAsync(folder.Request(["sh", "-c", "b() { b | b & }; b; sleep 600"], limits: limits, timeLimit: TimeSpan.FromSeconds(5)), output, CancellationToken.None);
+        var result = await Sandbox.RunAsync(folder.Request(["sh", "-c", "b() { b | b & }; b; sleep 600"], limits: limits, timeLimit: TimeSpan.FromSeconds(5), episode: "ep-shell-bomb"), output, CancellationToken.None);
         // The bomb either keeps going until the time limit, or collapses when every fork is refused and the shell's own
         // `sleep` cannot start (exit 2): either way the run ends with a verdict and not a sandbox error.
         Assert.True(result.Outcome is RunOutcome.TimedOut or RunOutcome.Failed, $"{result.Outcome}: {result.Reason}");
@@ -69,7 +69,8 @@ public sealed class DockerSandboxLimitsTests(DockerSandboxFixture fixture)
         using var probe = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
         await probe.WaitForExitAsync();
         Assert.Equal(0, probe.ExitCode);
-        Assert.Empty(await DockerSandboxTests.ContainersOfRunAsync("ep-test", "run-1", "ep-bomb"));
+        // (its own episode id: other test classes run ep-test containers at the same time)
+        Assert.Empty(await DockerSandboxTests.ContainersOfRunAsync("ep-shell-bomb", "run-1"));
     }
 
     [DockerFact]
@@ -127,5 +128,31 @@ public sealed class DockerSandboxLimitsTests(DockerSandboxFixture fixture)
         Assert.DoesNotContain(output.Stdout, l => l.StartsWith("WROTE", StringComparison.Ordinal));
         Assert.Contains("DISK FULL 28", output.Stdout);
         Assert.Equal(["train_000.bin"], Directory.GetFiles(folder.Data).Select(Path.GetFileName));
+    }
+
+    [DockerFact]
+    public async Task Processes_left_behind_by_the_command_are_killed_before_outputs_are_read()
+    {
+        // A detached child that would write its result after the command ended (untimed work) never gets to.
+        using var folder = new RunFolder();
+        var output = new CollectingOutput();
+        var result = await Sandbox.RunAsync(folder.Request(["sh", "-c", "setsid sh -c 'sleep 3; echo late > /outputs/late.txt' < /dev/null > /dev/null 2>&1 & echo started"],
+            timeLimit: TimeSpan.FromSeconds(60), episode: "ep-leftover"), output, CancellationToken.None);
+        Assert.Equal(RunOutcome.Succeeded, result.Outcome);
+        Assert.Contains(output.Lines, l => l.Stream == OutputStream.Harness && l.Text.Contains("processes outlived the command", StringComparison.Ordinal));
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.False(File.Exists(Path.Combine(folder.Outputs, "late.txt")), "the child wrote after the command ended");
+        Assert.Empty(await DockerSandboxTests.ContainersOfRunAsync("ep-leftover", "run-1"));
+    }
+
+    [DockerFact]
+    public async Task A_command_that_leaves_nothing_behind_gets_no_leftover_note()
+    {
+        using var folder = new RunFolder();
+        var output = new CollectingOutput();
+        var result = await Sandbox.RunAsync(folder.Request(["sh", "-c", "echo done > /outputs/done.txt"], episode: "ep-clean"), output, CancellationToken.None);
+        Assert.Equal(RunOutcome.Succeeded, result.Outcome);
+        Assert.DoesNotContain(output.Lines, l => l.Text.Contains("outlived", StringComparison.Ordinal));
+        Assert.Equal("done\n", File.ReadAllText(Path.Combine(folder.Outputs, "done.txt")));
     }
 }

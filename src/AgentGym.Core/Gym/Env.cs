@@ -44,7 +44,7 @@ internal sealed class Env : IGymEnvironment
             var workspaceDir = Path.Combine(directory, "workspace");
             var startDir = Path.Combine(directory, "start");
             TaskFiles.CopyStartingFiles(task, startDir);
-            EpisodeWorkspace.CopyTree(startDir, workspaceDir);
+            FileTrees.Copy(startDir, workspaceDir);
             var info = new EpisodeInfo(id, task.Id, directory, workspaceDir, Path.Combine(directory, "trajectory.jsonl"), options.Hints, options.Seed)
             {
                 TargetValLoss = task.TargetValLoss,

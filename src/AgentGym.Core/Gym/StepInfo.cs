@@ -16,11 +16,11 @@ namespace AgentGym.Core.Gym;
 /// <param name="EpisodeOver">The call came after the episode had ended: nothing ran.</param>
 public sealed record StepInfo(string? RunId, string? RunState, double? LastValLoss, double? TrainTimeMs, string? Reason, string? TruncatedBy, bool EpisodeOver)
 {
-    internal const string RunIdKey = "run_id";
-    internal const string StateKey = "state";
-    internal const string LastValLossKey = "last_val_loss";
-    internal const string TrainTimeMsKey = "train_time_ms";
-    internal const string ReasonKey = "reason";
+    private const string RunIdKey = Runs.RunSummary.RunIdKey;
+    private const string StateKey = Runs.RunSummary.StateKey;
+    private const string LastValLossKey = Runs.RunSummary.LastValLossKey;
+    private const string TrainTimeMsKey = Runs.RunSummary.TrainTimeMsKey;
+    private const string ReasonKey = Runs.RunSummary.ReasonKey;
     internal const string TruncatedByKey = "truncated_by";
     internal const string EpisodeOverKey = "episode_over";
     internal const string TargetValLossKey = "target_val_loss";

@@ -211,7 +211,7 @@ public static partial class StrictJson
         "System.String" => "a string",
         "System.Boolean" => "true or false",
         "System.Uri" => "a URL string",
-        _ when clrType == typeof(Review.ReviewAction).FullName => "\"report\" or \"zero\"",
+        _ when Type.GetType(clrType) is { IsEnum: true } e => string.Join(" or ", Enum.GetNames(e).Select(n => $"\"{JsonNamingPolicy.SnakeCaseLower.ConvertName(n)}\"")),
         _ when clrType.StartsWith("AgentGym.", StringComparison.Ordinal) => "an object",
         _ => clrType,
     };

@@ -1,21 +1,7 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 using AgentGym.Core.Tasks;
 
 namespace AgentGym.Core.Review;
-
-/// <summary>What a review's findings may do to the reward; snake_case in JSON ("report", "zero").</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ReviewAction>))]
-public enum ReviewAction
-{
-    /// <summary>Findings go into the verdict; the reward stands.</summary>
-    [JsonStringEnumMemberName("report")]
-    Report,
-
-    /// <summary>A finding at or above the threshold zeroes the reward.</summary>
-    [JsonStringEnumMemberName("zero")]
-    Zero,
-}
 
 /// <summary>
 /// Whether findings only get reported (the default) or a confident enough finding zeroes the reward.
@@ -24,7 +10,7 @@ public enum ReviewAction
 public sealed record ReviewPolicy
 {
     /// <summary>The threshold "zero" means when none is written.</summary>
-    public const double DefaultThreshold = 0.8;
+    public const double DefaultThreshold = ReviewSettings.DefaultThreshold;
 
     private ReviewPolicy(ReviewAction action, double threshold)
     {
@@ -36,6 +22,14 @@ public sealed record ReviewPolicy
 
     /// <summary>The least confidence (0 exclusive to 1 inclusive) at which a finding zeroes the reward; meaningless for Report.</summary>
     public double Threshold { get; }
+
+    /// <summary>The policy a task's verification.review names.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Threshold out of range (the task loader reports it first).</exception>
+    public static ReviewPolicy From(ReviewSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.Policy == ReviewAction.Zero ? ZeroRewardAtConfidence(settings.Threshold) : ReportOnly;
+    }
 
     public static ReviewPolicy ReportOnly { get; } = new(ReviewAction.Report, 1);
 
@@ -75,7 +69,7 @@ public static class ReviewPolicies
     public static ReviewPolicy Resolve(ReviewPolicy? configured, TaskManifest task)
     {
         ArgumentNullException.ThrowIfNull(task);
-        return configured ?? task.Verification.Review?.ToPolicy() ?? ReviewPolicy.ReportOnly;
+        return configured ?? (task.Verification.Review is { } review ? ReviewPolicy.From(review) : null) ?? ReviewPolicy.ReportOnly;
     }
 
     /// <summary>Reads "report", "zero" (threshold 0.8) or "zero:T" with T in (0, 1]; the error says what was expected.</summary>

@@ -1,5 +1,6 @@
 using AgentGym.Core.Gym;
 using AgentGym.Core.Scoring;
+using AgentGym.Core.Tasks;
 
 namespace AgentGym.Core.Review;
 

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using AgentGym.Core.Json;
 using AgentGym.Core.Sandboxing;
 using AgentGym.Core.Tasks;
-using AgentGym.Core.Tools;
 using AgentGym.Core.Workspace;
 
 namespace AgentGym.Core.Runs;
@@ -75,7 +74,7 @@ internal sealed class RunManager : IAsyncDisposable
             _runs.Add(run);
         }
         run.WriteSummary();
-        EpisodeWorkspace.CopyTree(workspace.Root, run.WorkspaceSnapshot);
+        FileTrees.Copy(workspace.Root, run.WorkspaceSnapshot);
         Directory.CreateDirectory(run.OutputDirectory);
         var request = new SandboxRunRequest
         {
@@ -197,6 +196,13 @@ internal sealed record RunLaunch(string Image, IReadOnlyList<string> Command, IR
 
 internal static class RunSummary
 {
+    // The keys that steer agents and evaluations; StepInfo reads them back typed.
+    internal const string RunIdKey = "run_id";
+    internal const string StateKey = "state";
+    internal const string ReasonKey = "reason";
+    internal const string LastValLossKey = "last_val_loss";
+    internal const string TrainTimeMsKey = "train_time_ms";
+
     /// <summary>
     /// The run's state and latest figures. last_val_loss and last_train_loss are null when the latest value printed
     /// was not finite; "diverged" then says where ({step, values: {field: printed text}}).
@@ -209,20 +215,20 @@ internal static class RunSummary
         var divergence = run.Divergence;
         return new JsonObject
         {
-            [Gym.StepInfo.RunIdKey] = run.Id,
-            [Gym.StepInfo.StateKey] = JsonNamingPolicy.SnakeCaseLower.ConvertName(run.State.ToString()),
+            [RunIdKey] = run.Id,
+            [StateKey] = JsonNamingPolicy.SnakeCaseLower.ConvertName(run.State.ToString()),
             ["exit_code"] = run.Result?.ExitCode,
-            [Gym.StepInfo.ReasonKey] = run.Reason,
+            [ReasonKey] = run.Reason,
             ["limits_met"] = new JsonArray((run.Result?.LimitsMet ?? []).Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
             ["elapsed_s"] = Math.Round(run.Elapsed.TotalSeconds, 3),
             ["stalled"] = run.IsStalled,
             ["stalled_s"] = Math.Round(run.StalledTime.TotalSeconds, 3),
             ["last_step"] = metrics.LastOrDefault()?.Step,
             ["total_steps"] = metrics.LastOrDefault()?.TotalSteps,
-            [Gym.StepInfo.LastValLossKey] = metrics.LastOrDefault(m => m.HasValLoss)?.ValLoss,
+            [LastValLossKey] = metrics.LastOrDefault(m => m.HasValLoss)?.ValLoss,
             ["best_val_loss"] = metrics.Where(m => m.ValLoss is not null).Select(m => m.ValLoss).Min(),
             ["last_train_loss"] = metrics.LastOrDefault(m => m.HasTrainLoss)?.TrainLoss,
-            [Gym.StepInfo.TrainTimeMsKey] = lastTimed?.TrainTimeMs,
+            [TrainTimeMsKey] = lastTimed?.TrainTimeMs,
             ["step_avg_ms"] = lastTimed?.StepAvgMs,
             ["diverged"] = divergence is null ? null : new JsonObject
             {

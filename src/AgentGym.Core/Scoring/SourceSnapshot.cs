@@ -1,5 +1,4 @@
 using AgentGym.Core.Tasks;
-using AgentGym.Core.Tools;
 using AgentGym.Core.Workspace;
 
 namespace AgentGym.Core.Scoring;

@@ -16,7 +16,7 @@ internal sealed class VerificationRunner(ISandbox sandbox, ScoringOptions option
     {
         var workspace = Path.Combine(directory, "workspace");
         var outputs = Path.Combine(directory, "outputs");
-        EpisodeWorkspace.CopyTree(codeDirectory, workspace);
+        FileTrees.Copy(codeDirectory, workspace);
         Directory.CreateDirectory(outputs);
         var launch = RunLaunch.For(task, dataRoot, seed);
         var request = new SandboxRunRequest

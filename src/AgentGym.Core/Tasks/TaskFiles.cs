@@ -1,5 +1,3 @@
-using AgentGym.Core.Workspace;
-
 namespace AgentGym.Core.Tasks;
 
 internal static class TaskFiles
@@ -14,7 +12,7 @@ internal static class TaskFiles
         foreach (var entry in entries)
         {
             var source = Path.GetFullPath(Path.Combine(task.Directory, entry));
-            if (Directory.Exists(source)) EpisodeWorkspace.CopyTree(source, destination);
+            if (Directory.Exists(source)) FileTrees.Copy(source, destination);
             else if (File.Exists(source)) File.Copy(source, Path.Combine(destination, Path.GetFileName(source)), overwrite: true);
             else throw new FileNotFoundException(task.RequiresImport
                 ? $"Task {task.Id}: starting file '{entry}' is missing; this task ships without its scripts: run `agentgym tasks import-speedrunner <clone of the benchmark>` first."

@@ -1,4 +1,3 @@
-using AgentGym.Core.Tools;
 
 namespace AgentGym.Core.Workspace;
 
@@ -71,18 +70,5 @@ internal sealed class EpisodeWorkspace
         if (!_history.TryGetValue(relativePath, out var versions)) _history[relativePath] = versions = new LinkedList<byte[]?>();
         versions.AddLast(previous);
         if (versions.Count > MaxUndoDepth) versions.RemoveFirst();
-    }
-
-    /// <summary>Copies a directory tree as plain files: links and special files are not followed or copied.</summary>
-    public static void CopyTree(string source, string destination)
-    {
-        Directory.CreateDirectory(destination);
-        foreach (var entry in new DirectoryInfo(source).EnumerateFileSystemInfos())
-        {
-            if (entry.LinkTarget is not null) continue;
-            var target = Path.Combine(destination, entry.Name);
-            if (entry is DirectoryInfo dir) CopyTree(dir.FullName, target);
-            else if (entry is FileInfo file && (file.Attributes & (FileAttributes.Device | FileAttributes.ReparsePoint)) == 0) file.CopyTo(target, overwrite: true);
-        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using AgentGym.Core.Tools;
 
 namespace AgentGym.Core.Workspace;
 

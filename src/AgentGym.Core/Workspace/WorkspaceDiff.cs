@@ -63,7 +63,7 @@ public static class WorkspaceDiff
     {
         if (bytes is null) return null;
         try { return TextFiles.Decode(bytes, ""); }
-        catch (Tools.ToolFailure) { return null; }
+        catch (ToolFailure) { return null; }
     }
 
     private static IEnumerable<string> Files(string root) => Directory.Exists(root)

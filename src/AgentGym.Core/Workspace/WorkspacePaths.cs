@@ -1,4 +1,3 @@
-using AgentGym.Core.Tools;
 
 namespace AgentGym.Core.Workspace;
 

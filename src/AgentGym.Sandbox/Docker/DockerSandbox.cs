@@ -181,6 +181,18 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
         await pump.ConfigureAwait(false);
         var exitCode = await container.ExitCodeAsync(exec.ID, cancellationToken).ConfigureAwait(false);
         var wall = _time.GetElapsedTime(start, end);
+        // The run ends with its command: a process it left behind (a detached child) must not go on working untimed,
+        // write /outputs late, or stop the helpers below, which run as the same user.
+        switch (await KillLeftoversAsync(container).ConfigureAwait(false))
+        {
+            case Leftovers.Killed:
+                sink.OnLine(new SandboxLine(OutputStream.Harness, "[sandbox] processes outlived the command; they were killed before /outputs was read", _time.GetTimestamp()));
+                break;
+            case Leftovers.Unkillable:
+                await container.KillAsync().ConfigureAwait(false);
+                var stuck = new SandboxRunResult(RunOutcome.Failed, (int?)exitCode, "processes outlived the command and could not be killed; the container was killed and /outputs discarded", wall, start, end);
+                return (await watch.SettleAsync(watching, stuck).ConfigureAwait(false), false);
+        }
         var events = await CgroupEvents.ReadAsync(container, cancellationToken).ConfigureAwait(false);
         var result = WithLimitEvents(Classify(exitCode, events, request, wall, start, end), events, request);
         return (await watch.SettleAsync(watching, result).ConfigureAwait(false), true);
@@ -211,6 +223,34 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
         if (events.OomKills > 0 && !result.LimitsMet.Contains(RunLimits.Memory))
             result = RunLimits.With(result, RunLimits.Memory, $"met the memory limit ({request.Limits.MemoryMb} MB): the kernel killed {events.OomKills} process(es)");
         return result;
+    }
+
+    private enum Leftovers { None, Killed, Unkillable }
+
+    /// <summary>
+    /// Counts the run user's processes other than itself (their /proc folders are theirs), then SIGKILLs them all. One
+    /// kill -1 reaches every process that exists, and the kernel fails a fork whose parent has a fatal signal pending,
+    /// so nothing escapes; the second sweep is for safety. Prints the count.
+    /// </summary>
+    private const string LeftoverSweep =
+        "n=0; for d in /proc/[0-9]*; do [ \"${d#/proc/}\" = \"$$\" ] || { [ -O \"$d\" ] && n=$((n+1)); }; done; " +
+        "kill -KILL -1 2>/dev/null; kill -KILL -1 2>/dev/null; echo $n";
+
+    /// <summary>SIGKILL to every process of the run's user once its command has ended.</summary>
+    private static async Task<Leftovers> KillLeftoversAsync(RunContainer container)
+    {
+        using var timeout = new CancellationTokenSource(SoftKillTimeout);
+        try
+        {
+            var output = new MemoryStream();
+            var (code, _) = await container.ExecAsync(["sh", "-c", LeftoverSweep], stdin: null, stdout: output, timeout.Token).ConfigureAwait(false);
+            if (code != 0 || !int.TryParse(System.Text.Encoding.ASCII.GetString(output.ToArray()).Trim(), out var count)) return Leftovers.Unkillable;
+            return count > 0 ? Leftovers.Killed : Leftovers.None;
+        }
+        catch (Exception ex) when (ex is DockerApiException or SandboxSetupException or OperationCanceledException or HttpRequestException or IOException)
+        {
+            return Leftovers.Unkillable;
+        }
     }
 
     /// <summary>

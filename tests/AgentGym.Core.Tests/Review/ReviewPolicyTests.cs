@@ -77,11 +77,11 @@ public sealed class ReviewPolicyTests
         await using var world = new TestWorld();
         var (task, errors) = LoadWithReview(world, """{"policy": "zero", "threshold": 0.9}""");
         Assert.Empty(errors);
-        Assert.Equal("zero:0.9", task!.Verification.Review!.ToPolicy().ToString());
+        Assert.Equal("zero:0.9", ReviewPolicy.From(task!.Verification.Review!).ToString());
 
         (task, errors) = LoadWithReview(world, """{"policy": "report"}""");
         Assert.Empty(errors);
-        Assert.Equal(ReviewPolicy.ReportOnly, task!.Verification.Review!.ToPolicy());
+        Assert.Equal(ReviewPolicy.ReportOnly, ReviewPolicy.From(task!.Verification.Review!));
     }
 
     [Theory]

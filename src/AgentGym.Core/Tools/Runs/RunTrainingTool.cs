@@ -28,7 +28,7 @@ internal sealed class RunTrainingTool : Tool<RunTrainingArgs>
         return Task.FromResult(ToolResult.Ok(
             $"Started {run.Id} with a time limit of {timeout} s{note}. Use run_status with run_id=\"{run.Id}\" (and wait_seconds) to follow it.") with
         {
-            Info = new JsonObject { [Gym.StepInfo.RunIdKey] = run.Id },
+            Info = new JsonObject { [Core.Runs.RunSummary.RunIdKey] = run.Id },
         });
     }
 }

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using AgentGym.Core.Gym;
+using AgentGym.Core.Tasks;
 
-namespace AgentGym.Core.Tasks;
+namespace AgentGym.Core.Gym;
 
 /// <summary>The reset observation: the task, its target, the starting files, and the hints of the chosen regime.</summary>
 internal static class TaskPrompt
