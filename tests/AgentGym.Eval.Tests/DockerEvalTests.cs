@@ -117,7 +117,7 @@ public sealed class DockerEvalTests
               "seeds": [1], "concurrency": { "max_cells": 1 }, "scoring": { "pairs": 1 } }
             """);
         var results = Path.Combine(world.Root, "interrupt.sqlite");
-        using var process = Process.Start(Cli.StartInfo(world, ["eval", spec, "--results", results, "--tasks-dir", world.TasksDirectory, "--json"]))!;
+        using var process = Process.Start(Cli.StartInfo(world, ["eval", spec, "--results", results, "--tasks-dir", world.TasksDirectory, "--json"], interruptible: true))!;
         var stderr = process.StandardError.ReadToEndAsync();
         await Cli.ReadEventsUntilAsync(process, stderr, ev => ev == "cell_started");
         // Wait until the cell's training container is up, then send what a terminal sends on Ctrl+C.
@@ -139,9 +139,16 @@ public sealed class DockerEvalTests
 
 internal static class Cli
 {
-    public static ProcessStartInfo StartInfo(QuickTask world, IEnumerable<string> args)
+    /// <param name="interruptible">
+    /// Start the CLI with SIGINT at its default disposition. A test run started in the background by a shell without job
+    /// control inherits SIGINT ignored, and an ignored signal stays ignored across exec; perl (Debian's perl-base is
+    /// essential) resets it and execs the CLI under the same pid.
+    /// </param>
+    public static ProcessStartInfo StartInfo(QuickTask world, IEnumerable<string> args, bool interruptible = false)
     {
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = world.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(interruptible ? "perl" : "dotnet") { WorkingDirectory = world.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (interruptible)
+            foreach (var a in (string[])["-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die \"exec: $!\";", "dotnet"]) info.ArgumentList.Add(a);
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "agentgym.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         info.Environment["AGENTGYM_HOME"] = Path.Combine(world.Root, "home");

@@ -92,9 +92,9 @@ public sealed class EndToEndTests(VerificationWorld world, ITestOutputHelper out
     [DockerFact]
     public async Task Training_before_the_timer_starts_counts_as_training()
     {
-        // 150 hidden steps before the clock starts, then the honest 30 fast steps
+        // 400 hidden steps before the clock starts (a few seconds), then the honest 30 fast steps
         const string hidden = """
-            for _ in range(150):
+            for _ in range(400):
                 ix = torch.randint(len(train) - T - 1, (16,))
                 chunk = train[ix[:, None] + torch.arange(T + 1)[None, :]]
                 loss = F.cross_entropy(model(chunk[:, :-1]).reshape(-1, V), chunk[:, 1:].reshape(-1))

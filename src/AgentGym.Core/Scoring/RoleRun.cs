@@ -20,14 +20,19 @@ internal sealed record RoleRun(
     public double? ReportedValLoss => Metrics.LastOrDefault(m => m.HasValLoss)?.ValLoss;
 
     /// <summary>
-    /// The train time that counts: the reported one, or the wall time less the starting record's untimed part in
+    /// The train time that counts: the reported one, or the wall time less the starting record's untimed allowance in
     /// the same pair (times 1 + tolerance) when that is longer. So training moved before the clock, after the last
     /// line, or hidden by a clock that lies counts all the same; only as much untimed work as the starting record
-    /// needs stays outside. The tolerance is the task's time_tolerance: process start-up and imports swing from run to
-    /// run on a shared host, and without it that noise would only ever count against the submission.
+    /// needs for the same number of validations stays outside. The tolerance is the task's time_tolerance: process
+    /// start-up and imports swing from run to run on a shared host, and without it that noise would only ever count
+    /// against the submission.
     /// </summary>
-    public double? VerifiedTrainTimeMs(double? startUntimedMs, double tolerance) =>
+    public double? VerifiedTrainTimeMs(UntimedAllowance? allowance, double tolerance) =>
         Timing is not { } t ? null
-        : Role == PairRole.Start || startUntimedMs is null ? t.FinalTrainTimeMs
-        : Math.Max(t.FinalTrainTimeMs, WallMs - startUntimedMs.Value * (1 + tolerance));
+        : Role == PairRole.Start || allowance is null ? t.FinalTrainTimeMs
+        : Math.Max(t.FinalTrainTimeMs, WallMs - AllowedUntimedMs(allowance, tolerance)!.Value);
+
+    /// <summary>The untimed time this run may have (ms), tolerance included; null without timing.</summary>
+    public double? AllowedUntimedMs(UntimedAllowance allowance, double tolerance) =>
+        Timing is { } t ? allowance.For(t) * (1 + tolerance) : null;
 }

@@ -22,6 +22,12 @@ internal sealed record RunTiming
 
     public required int TimedLines { get; init; }
 
+    /// <summary>Host time over the intervals that end at a val line after the first timed line (ms).</summary>
+    public double HostValidationMs { get; init; }
+
+    /// <summary>How many val lines end such an interval.</summary>
+    public int Validations { get; init; }
+
     public double AllowedDifferenceMs(double tolerance, double slackMs) => tolerance * HostTrainingMs + slackMs;
 
     public bool Agrees(double tolerance, double slackMs) =>
@@ -47,7 +53,8 @@ internal sealed record RunTiming
             error = "a reported train_time is negative or not a number";
             return null;
         }
-        double host = 0, growth = 0;
+        double host = 0, growth = 0, validationHost = 0;
+        var validations = 0;
         for (var i = 1; i < timed.Count; i++)
         {
             var reported = timed[i].TrainTimeMs!.Value - timed[i - 1].TrainTimeMs!.Value;
@@ -56,7 +63,13 @@ internal sealed record RunTiming
                 error = $"reported train_time went backwards at step {timed[i].Step} ({timed[i - 1].TrainTimeMs:F0} ms -> {timed[i].TrainTimeMs:F0} ms)";
                 return null;
             }
-            if (!timed[i].HasTrainLoss || timed[i].HasValLoss) continue; // validation
+            if (timed[i].HasValLoss)
+            {
+                validationHost += timed[i].HostMs - timed[i - 1].HostMs;
+                validations++;
+                continue;
+            }
+            if (!timed[i].HasTrainLoss) continue;
             growth += reported;
             host += timed[i].HostMs - timed[i - 1].HostMs;
         }
@@ -66,6 +79,8 @@ internal sealed record RunTiming
             ReportedTrainingGrowthMs = growth,
             HostTrainingMs = host,
             TimedLines = timed.Count,
+            HostValidationMs = validationHost,
+            Validations = validations,
         };
     }
 }

@@ -26,10 +26,10 @@ public sealed class CheatTests : IDisposable
         var verdict = await Score(_ => RunScript.Speedrun(steps: 20, headMs: 2000 + 4500));
 
         var pair = verdict.Checks.Timing!.Pairs.Single();
-        // everything beyond the starting record's own untimed part (4200 ms, + 10% tolerance) counts; the start
-        // validates 600 ms more than this run, which this run may spend
-        Assert.Equal(4500 - 600 - 420, pair.CountedUntimedMs);
-        Assert.Equal(2000 + 4500 - 600 - 420, verdict.Checks.Reward.VerifiedTrainTimeMs);
+        // the start's fixed untimed part (3000 ms) and its 300 ms per validation for this run's 2 validations may stay
+        // outside, + 10% tolerance (3960 ms); everything beyond counts
+        Assert.Equal((3960.0, 4500.0 - 360), (pair.StartUntimedMs, pair.CountedUntimedMs));
+        Assert.Equal(2000 + 4500 - 360, verdict.Checks.Reward.VerifiedTrainTimeMs);
         Assert.True(verdict.Reward < 0, $"reward {verdict.Reward}");
     }
 
@@ -38,8 +38,32 @@ public sealed class CheatTests : IDisposable
     {
         var verdict = await Score(_ => RunScript.Speedrun(steps: 20, tailMs: 1000 + 3000));
 
-        Assert.Equal(2000 + 3000 - 600 - 420, verdict.Checks.Reward.VerifiedTrainTimeMs);
+        Assert.Equal(2000 + 3000 - 360, verdict.Checks.Reward.VerifiedTrainTimeMs);
         Assert.True(verdict.Reward < 0.05, $"reward {verdict.Reward}, against 2/3 for the same run without the hidden work");
+    }
+
+    [Fact]
+    public async Task Validating_less_than_the_start_frees_no_time_for_hidden_training()
+    {
+        // One validation instead of the start's four, and 1000 ms of training before the clock. Measured against the
+        // start's whole untimed part (4200 ms + 10%) the hidden second would have been free.
+        var verdict = await Score(_ => RunScript.Speedrun(steps: 20, valEvery: 20, headMs: 2000 + 1000));
+
+        var pair = verdict.Checks.Timing!.Pairs.Single();
+        Assert.Equal((3630.0, 3000.0 + 300 + 1000), (pair.StartUntimedMs, pair.SubmissionUntimedMs)); // (3000 + 300) x 1.1
+        Assert.Equal(1000 - 330, pair.CountedUntimedMs);
+        Assert.Equal(2000 + 1000 - 330, verdict.Checks.Reward.VerifiedTrainTimeMs);
+    }
+
+    [Fact]
+    public async Task Extra_val_lines_buy_no_more_untimed_time_than_the_start_validates()
+    {
+        // Ten cheap val lines (the start makes four of 300 ms), with 2000 ms of training before the clock.
+        var verdict = await Score(_ => RunScript.Speedrun(steps: 20, valEvery: 2, valMs: 10, headMs: 2000 + 2000));
+
+        var pair = verdict.Checks.Timing!.Pairs.Single();
+        Assert.Equal(4620.0, pair.StartUntimedMs); // (3000 + 1200) x 1.1
+        Assert.Equal(4000 + 100 + 1000 - 4620, pair.CountedUntimedMs);
     }
 
     [Fact]

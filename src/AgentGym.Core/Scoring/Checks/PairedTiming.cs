@@ -35,7 +35,7 @@ internal static class PairedTiming
             if (next is not null && nextMs is null)
                 problems.Add($"pair {pair}: the next record's run gave no timing ({next.Result.Outcome}: {next.Result.Reason})");
             var subUntimed = submission.UntimedMs ?? submission.WallMs;
-            pairs.Add(new PairTiming(pair, R(start.Timing.FinalTrainTimeMs), R(sub), nextMs is { } n ? R(n) : null, R(untimed.Value), R(subUntimed),
+            pairs.Add(new PairTiming(pair, R(start.Timing.FinalTrainTimeMs), R(sub), nextMs is { } n ? R(n) : null, R(submission.AllowedUntimedMs(untimed, tolerance) ?? 0), R(subUntimed),
                 R(Math.Max(0, sub - submission.Timing!.FinalTrainTimeMs))));
         }
 

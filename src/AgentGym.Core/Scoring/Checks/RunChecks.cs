@@ -49,9 +49,9 @@ internal static class RunChecks
         };
     }
 
-    /// <summary>The starting record's untimed part in each pair (null where its run gave no timing).</summary>
-    public static Dictionary<int, double?> StartUntimedByPair(IReadOnlyList<RoleRun> runs) =>
-        runs.Where(r => r.Role == PairRole.Start).ToDictionary(r => r.Pair, r => r.Succeeded ? r.UntimedMs : null);
+    /// <summary>The starting record's untimed allowance in each pair (null where its run gave no timing).</summary>
+    public static Dictionary<int, UntimedAllowance?> StartUntimedByPair(IReadOnlyList<RoleRun> runs) =>
+        runs.Where(r => r.Role == PairRole.Start).ToDictionary(r => r.Pair, UntimedAllowance.Of);
 
     private static double? Round(double? value) => value is { } v ? Math.Round(v, 1) : null;
 }

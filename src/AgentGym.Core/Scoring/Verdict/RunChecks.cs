@@ -70,5 +70,9 @@ public sealed record TimingCheck : VerdictCheck
     public override bool IsIntegrity => false;
 }
 
-/// <param name="CountedUntimedMs">Untimed time of the submission beyond the start record's (with the tolerance), counted as training (ms).</param>
+/// <param name="StartUntimedMs">The untimed time the submission may have, from the starting record in this pair: its fixed
+/// untimed part plus its cost per validation for as many validations as the submission made (at most its own), times
+/// 1 + time_tolerance (ms).</param>
+/// <param name="SubmissionUntimedMs">The submission's wall time less its reported train_time (ms).</param>
+/// <param name="CountedUntimedMs">Untimed time of the submission beyond that allowance, counted as training (ms).</param>
 public sealed record PairTiming(int Pair, double StartMs, double SubmissionMs, double? NextMs, double StartUntimedMs, double SubmissionUntimedMs, double CountedUntimedMs);
