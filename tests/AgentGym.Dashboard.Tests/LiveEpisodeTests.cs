@@ -33,9 +33,10 @@ public sealed class LiveEpisodeTests : IDisposable
         await chart.WaitForAsync(new() { Timeout = 60_000 });
 
         // Two readings of the chart while the run is still training: the points grow as the stream delivers them.
-        var first = await WaitForPointsAsync(chart, above: 0, TimeSpan.FromMinutes(4));
+        var first = await WaitForPointsAsync(chart, above: 0, TimeSpan.FromMinutes(4), () => string.Join("\n", browser.Console)
+            + "\n--- page:\n" + page.EvaluateAsync<string>("() => document.body.innerText.slice(0, 4000)").GetAwaiter().GetResult());
         Assert.False(await RunFinishedAsync(serve, id, runId), "the run ended before the chart showed its first point");
-        var second = await WaitForPointsAsync(chart, above: first, TimeSpan.FromMinutes(2));
+        var second = await WaitForPointsAsync(chart, above: first, TimeSpan.FromMinutes(2), () => string.Join("\n", browser.Console));
         Assert.True(second > first, $"{first} then {second} points");
         await browser.ScreenshotAsync("episode-live");
 
@@ -82,14 +83,14 @@ public sealed class LiveEpisodeTests : IDisposable
     private static async Task<bool> RunFinishedAsync(ServeProcess serve, string id, string runId) =>
         JsonNode.Parse(await serve.Client.GetStringAsync($"/v1/dashboard/episodes/{id}/runs/{runId}"))!["finished"]!.GetValue<bool>();
 
-    private static async Task<int> WaitForPointsAsync(Microsoft.Playwright.ILocator chart, int above, TimeSpan limit)
+    private static async Task<int> WaitForPointsAsync(Microsoft.Playwright.ILocator chart, int above, TimeSpan limit, Func<string> console)
     {
         var deadline = DateTime.UtcNow + limit;
         while (true)
         {
             var points = int.Parse(await chart.GetAttributeAsync("data-points") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
             if (points > above) return points;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the chart stayed at {points} points");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the chart stayed at {points} points; the page's console:\n{console()}");
             await System.Threading.Tasks.Task.Delay(250);
         }
     }

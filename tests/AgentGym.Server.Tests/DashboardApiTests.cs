@@ -52,6 +52,33 @@ public sealed class DashboardApiTests
     }
 
     [Theory]
+    [InlineData("running", false)]
+    [InlineData("succeeded", true)]
+    [InlineData("timed_out", true)]
+    public async Task A_run_is_finished_only_once_its_summary_says_it_ended(string state, bool finished)
+    {
+        // run.json is rewritten while the run goes on; the page follows a run live until this says it finished.
+        await using var live = await LiveServer.StartAsync();
+        var id = await live.CreateEpisodeAsync();
+        var run = Path.Combine(live.World.EpisodesDirectory, id, "runs", "run-1");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(Path.Combine(run, "run.json"), $$"""{"run_id": "run-1", "state": "{{state}}"}""");
+
+        var detail = JsonNode.Parse(await live.Client.GetStringAsync($"/v1/dashboard/episodes/{id}/runs/run-1"))!;
+        Assert.Equal((state, finished), (detail["state"]!.GetValue<string>(), detail["finished"]!.GetValue<bool>()));
+    }
+
+    [Fact]
+    public async Task A_step_answer_carries_info_and_not_its_typed_view()
+    {
+        await using var live = await LiveServer.StartAsync();
+        var id = await live.CreateEpisodeAsync();
+        using var step = await live.StepAsync(id, "list_files", new { });
+        var body = JsonNode.Parse(await step.Content.ReadAsStringAsync())!.AsObject();
+        Assert.Equal(["info", "observation", "reward", "terminated", "truncated"], body.Select(p => p.Key).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
     [InlineData("/v1/dashboard/episodes/..")]
     [InlineData("/v1/dashboard/episodes/..%2F..%2Fetc")]
     [InlineData("/v1/dashboard/episodes/nope/runs/..")]

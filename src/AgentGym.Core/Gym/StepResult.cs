@@ -9,7 +9,8 @@ public sealed record StepResult(
     bool Truncated,
     JsonObject Info)
 {
-    /// <summary>The info's typed fields (run id, run state, truncation).</summary>
+    /// <summary>The info's typed fields (run id, run state, truncation); not part of the wire format, which is Info.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public StepInfo Facts => StepInfo.Of(Info);
 }
 

@@ -129,7 +129,9 @@ internal sealed class EpisodeFolders(string episodesDirectory, Func<string, bool
         var summary = ReadJson(Path.Combine(runDir, "run.json"));
         var row = summary ?? new JsonObject { ["state"] = "running" };
         row["run_id"] = Path.GetFileName(runDir);
-        row["finished"] = summary is not null;
+        // run.json is written at the start and while the run goes on too (so that a killed server leaves it described):
+        // only a state past running is an end.
+        row["finished"] = summary?["state"] is JsonValue state && state.TryGetValue<string>(out var s) && s != "running";
         return row;
     }
 
