@@ -6,7 +6,11 @@ namespace AgentGym.Sandbox.Archives;
 /// writer and extractor the Docker path uses, so every backend filters the same way.</summary>
 internal static class PlainTree
 {
-    public static async Task CopyAsync(string from, string to, CancellationToken cancellationToken)
+    public static Task<ExtractReport> CopyAsync(string from, string to, CancellationToken cancellationToken) =>
+        CopyAsync(from, to, long.MaxValue, cancellationToken);
+
+    /// <summary>As <see cref="CopyAsync(string, string, CancellationToken)"/>, stopping at maxBytes of file content (the report says what was cut).</summary>
+    public static async Task<ExtractReport> CopyAsync(string from, string to, long maxBytes, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(to);
         var pipe = new Pipe();
@@ -24,9 +28,10 @@ internal static class PlainTree
                 throw;
             }
         }, cancellationToken);
-        await WorkspaceArchive.ExtractAsync(pipe.Reader.AsStream(), to, cancellationToken).ConfigureAwait(false);
+        var report = await WorkspaceArchive.ExtractAsync(pipe.Reader.AsStream(), to, maxBytes, cancellationToken).ConfigureAwait(false);
         await pipe.Reader.CompleteAsync().ConfigureAwait(false);
         await write.ConfigureAwait(false);
+        return report;
     }
 
     /// <summary>Relative paths of the symlinks under <paramref name="directory"/> (what a plain copy drops).</summary>

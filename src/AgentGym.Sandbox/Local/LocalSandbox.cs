@@ -36,7 +36,7 @@ internal sealed partial class LocalSandbox(LocalSandboxOptions options, TimeProv
             if (request.Command.Count == 0) return Error(begin, "the request has no command to run");
             Directory.CreateDirectory(folders.Outputs);
             Directory.CreateDirectory(folders.Tmp);
-            await CopyTreeAsync(request.WorkspaceDirectory, folders.Workspace, cancellationToken).ConfigureAwait(false);
+            await PlainTree.CopyAsync(request.WorkspaceDirectory, folders.Workspace, cancellationToken).ConfigureAwait(false);
             var result = await ExecuteAsync(request, folders, sink, cancellationToken).ConfigureAwait(false);
             if (result.Outcome is RunOutcome.Succeeded or RunOutcome.Failed)
             {
@@ -188,51 +188,13 @@ internal sealed partial class LocalSandbox(LocalSandboxOptions options, TimeProv
 
     private static string Rewrite(string value, Folders folders) => Rewrite(value, folders.Workspace, folders.Outputs, folders.Data);
 
-    private static Task<ExtractReport> CopyTreeAsync(string from, string to, CancellationToken cancellationToken) =>
-        CopyTreeAsync(from, to, long.MaxValue, cancellationToken);
-
-    private static async Task<ExtractReport> CopyTreeAsync(string from, string to, long maxBytes, CancellationToken cancellationToken)
-    {
-        // Same filter as the Docker path: the tar writer skips symlinks and keeps only directories and regular files.
-        var pipe = new System.IO.Pipelines.Pipe();
-        var write = Task.Run(async () =>
-        {
-            var stream = pipe.Writer.AsStream();
-            try
-            {
-                await WorkspaceArchive.WriteAsync(from, stream, cancellationToken).ConfigureAwait(false);
-                await pipe.Writer.CompleteAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                await pipe.Writer.CompleteAsync(ex).ConfigureAwait(false);
-                throw;
-            }
-        }, cancellationToken);
-        var report = await WorkspaceArchive.ExtractAsync(pipe.Reader.AsStream(), to, maxBytes, cancellationToken).ConfigureAwait(false);
-        await pipe.Reader.CompleteAsync().ConfigureAwait(false);
-        await write.ConfigureAwait(false);
-        return report;
-    }
-
     private async Task<SandboxRunResult> CopyBackAsync(string from, string to, string label, long maxBytes, SerializedOutput sink, SandboxRunResult result, CancellationToken cancellationToken)
     {
-        var links = new List<string>();
-        Directory.CreateDirectory(to);
-        CollectLinks(new DirectoryInfo(from), "", links);
-        var report = await CopyTreeAsync(from, to, maxBytes, cancellationToken).ConfigureAwait(false);
+        var links = PlainTree.Links(from);
+        var report = await PlainTree.CopyAsync(from, to, maxBytes, cancellationToken).ConfigureAwait(false);
         // The archive writer skips links silently; name them like the Docker backend's extractor does.
         report = report with { Dropped = [.. links, .. report.Dropped] };
         return OutputNotes.Apply(result, report, label, maxBytes, line => sink.OnLine(new SandboxLine(OutputStream.Harness, line, time.GetTimestamp())));
-    }
-
-    private static void CollectLinks(DirectoryInfo directory, string prefix, List<string> links)
-    {
-        foreach (var info in directory.EnumerateFileSystemInfos())
-        {
-            if (info.LinkTarget is not null) links.Add(prefix + info.Name);
-            else if (info is DirectoryInfo sub) CollectLinks(sub, prefix + info.Name + "/", links);
-        }
     }
 
     private SandboxRunResult Error(long begin, string reason)
