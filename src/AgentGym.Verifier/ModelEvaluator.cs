@@ -49,14 +49,40 @@ internal sealed class ModelEvaluator(Func<jit.ScriptModule> load, Device device,
     }
 
     /// <summary>
-    /// Perturbs the tokens after position k (for every k &lt; T - 1) and measures how far the logits at positions &lt;= k move;
-    /// a causal model leaves them unchanged. Then, for every row in turn, perturbs all the other rows entirely: the row's
-    /// logits must not move, since in an evaluation batch the next row holds the current row's future.
-    /// The probe starts from the windows that were scored (the held-out split), in a batch of the evaluation's shape, so
-    /// that a model cannot tell the probe from the evaluation by its input's shape, by tokens that look random, or by
-    /// recognising the visible split.
+    /// Probes causality on every batch shape the scoring used (the full batch and, when the windows do not divide
+    /// evenly, the last one), starting from those very windows: a model that peeked only in batches of another height
+    /// would otherwise be scored peeking and probed honest. See <see cref="Probe"/>.
     /// </summary>
-    public AgentGym.Core.Scoring.CausalityReport Probe(long[] tokens, int probeBatch, double tolerance, int seed, CancellationToken cancellationToken)
+    public AgentGym.Core.Scoring.CausalityReport ProbeScoredShapes(long[] tokens, double tolerance, int seed, CancellationToken cancellationToken)
+    {
+        var windows = (tokens.Length - 1) / sequenceLength;
+        var first = Probe(tokens, 0, Math.Min(batchSize, Math.Max(windows, 2)), tolerance, seed, cancellationToken);
+        var rest = windows % batchSize;
+        if (windows <= batchSize || rest == 0) return first;
+        var last = Probe(tokens, windows - rest, rest, tolerance, seed + 1, cancellationToken);
+        return first with
+        {
+            Ok = first.Ok && last.Ok,
+            MaxDeviation = Math.Max(first.MaxDeviation, last.MaxDeviation),
+            CrossRowDeviation = Math.Max(first.CrossRowDeviation, last.CrossRowDeviation),
+            Failures = [.. first.Failures, .. last.Failures.Select(f => $"(last batch, {rest} rows) {f}")],
+        };
+    }
+
+    /// <summary>
+    /// Perturbs the tokens after position k (for every k &lt; T - 1) and measures how far the next-token probabilities
+    /// (softmax over the vocabulary) at positions &lt;= k move; a causal model leaves them unchanged. Then, for every row
+    /// in turn, perturbs all the other rows entirely: the row's probabilities must not move, since in an evaluation
+    /// batch the next row holds the current row's future. Probabilities, compared with an absolute tolerance, are what
+    /// the loss sees: raw logits could be shifted by a constant or padded with a huge unused column to inflate any
+    /// limit scaled by their size.
+    /// The probe starts from scored windows (the held-out split), in a batch of a shape the scoring used, so that a model
+    /// cannot tell the probe from the evaluation by its input's shape, by tokens that look random, or by recognising the
+    /// visible split.
+    /// </summary>
+    /// <param name="firstWindow">Index of the first window of the batch.</param>
+    /// <param name="rows">Rows of the batch (at least 1; the cross-row part needs 2).</param>
+    public AgentGym.Core.Scoring.CausalityReport Probe(long[] tokens, int firstWindow, int rows, double tolerance, int seed, CancellationToken cancellationToken)
     {
         var vocab = vocabSize ?? (int)LogitsWidth;
         if (vocab < 2) throw new VerifierInputException("the vocabulary is too small to perturb tokens");
@@ -66,15 +92,12 @@ internal sealed class ModelEvaluator(Func<jit.ScriptModule> load, Device device,
         var generator = new Generator((ulong)seed);
         var windows = (tokens.Length - 1) / length;
         Tensor x;
-        if (windows >= 2)
-        {
-            probeBatch = Math.Min(probeBatch, windows);
-            x = tensor(tokens.AsSpan(0, probeBatch * length).ToArray(), [probeBatch, length]);
-        }
-        else x = randint(0, vocab, [probeBatch, length], dtype: ScalarType.Int64, generator: generator);
-        var baseLogits = Forward(x.to(device)).to_type(ScalarType.Float32).to(CPU);
-        var scale = Math.Max(1.0, baseLogits.abs().max().item<float>());
-        var limit = tolerance * scale;
+        if (windows >= firstWindow + rows && rows >= 1)
+            x = tensor(tokens.AsSpan(firstWindow * length, rows * length).ToArray(), [rows, length]);
+        else x = randint(0, vocab, [Math.Max(rows, 2), length], dtype: ScalarType.Int64, generator: generator);
+        var probeBatch = (int)x.shape[0];
+        var baseProbs = Probabilities(x);
+        var limit = tolerance;
         // Every position: a model that peeks at the next token everywhere but a few places must not pass.
         var positions = Enumerable.Range(0, Math.Max(0, length - 1)).ToList();
         var maxDeviation = 0.0;
@@ -87,35 +110,38 @@ internal sealed class ModelEvaluator(Func<jit.ScriptModule> load, Device device,
             var shift = randint(1, vocab, [probeBatch, length - k - 1], dtype: ScalarType.Int64, generator: generator);
             var perturbed = x.clone();
             perturbed[TensorIndex.Colon, TensorIndex.Slice(k + 1)] = (x[TensorIndex.Colon, TensorIndex.Slice(k + 1)] + shift).remainder(vocab);
-            var logits = Forward(perturbed.to(device)).to_type(ScalarType.Float32).to(CPU);
-            var deviation = (logits[TensorIndex.Colon, TensorIndex.Slice(0, k + 1)] - baseLogits[TensorIndex.Colon, TensorIndex.Slice(0, k + 1)])
-                .abs().max().item<float>();
+            var probs = Probabilities(perturbed);
+            var deviation = (double)(probs[TensorIndex.Colon, TensorIndex.Slice(0, k + 1)] - baseProbs[TensorIndex.Colon, TensorIndex.Slice(0, k + 1)])
+                .abs().max().item<double>();
             maxDeviation = Math.Max(maxDeviation, deviation);
             if (!(deviation <= limit)) failing.Add((k, deviation));
         }
 
         // One line per failing position would flood the verdict: the first few, then a count.
-        failures.AddRange(failing.Take(5).Select(f => $"perturbing tokens after position {f.K} moved logits at positions <= {f.K} by {f.Deviation:G4} (limit {limit:G4})"));
+        failures.AddRange(failing.Take(5).Select(f => $"perturbing tokens after position {f.K} moved next-token probabilities at positions <= {f.K} by {f.Deviation:G4} (limit {limit:G4})"));
         if (failing.Count > 5) failures.Add($"... and {failing.Count - 5} more positions out of {positions.Count}");
 
         var crossRow = 0.0;
         var leakingRows = new List<(int Row, double Deviation)>();
-        for (var row = 0; row < probeBatch; row++)
+        for (var row = 0; probeBatch > 1 && row < probeBatch; row++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var otherShift = randint(1, vocab, [probeBatch, length], dtype: ScalarType.Int64, generator: generator);
             otherShift[row].zero_();
-            var others = (x + otherShift).remainder(vocab);
-            var otherLogits = Forward(others.to(device)).to_type(ScalarType.Float32).to(CPU);
-            var deviation = (double)(otherLogits[row] - baseLogits[row]).abs().max().item<float>();
+            var probs = Probabilities((x + otherShift).remainder(vocab));
+            var deviation = (double)(probs[row] - baseProbs[row]).abs().max().item<double>();
             crossRow = Math.Max(crossRow, deviation);
             if (!(deviation <= limit)) leakingRows.Add((row, deviation));
         }
         maxDeviation = Math.Max(maxDeviation, crossRow);
-        failures.AddRange(leakingRows.Take(3).Select(f => $"changing the other rows of the batch moved row {f.Row}'s logits by {f.Deviation:G4} (limit {limit:G4})"));
+        failures.AddRange(leakingRows.Take(3).Select(f => $"changing the other rows of the batch moved row {f.Row}'s probabilities by {f.Deviation:G4} (limit {limit:G4})"));
         if (leakingRows.Count > 3) failures.Add($"... and {leakingRows.Count - 3} more rows out of {probeBatch}");
         return new AgentGym.Core.Scoring.CausalityReport(failures.Count == 0, maxDeviation, limit, tolerance, positions, crossRow, failures);
     }
+
+    /// <summary>Next-token probabilities [B, T, V] on the CPU in double precision.</summary>
+    private Tensor Probabilities(Tensor x) =>
+        nn.functional.softmax(Forward(x.to(device)).to_type(ScalarType.Float64), -1).to(CPU);
 
     private Tensor Forward(Tensor x)
     {
@@ -139,7 +165,8 @@ internal sealed class ModelEvaluator(Func<jit.ScriptModule> load, Device device,
         if (vocabSize is { } v && logits.shape[2] < v)
             throw new VerifierInputException($"the model's logits have {logits.shape[2]} columns, fewer than the vocabulary's {v}");
         LogitsWidth = Math.Max(LogitsWidth, logits.shape[2]);
-        return logits;
+        // Columns past the vocabulary (a padded head) predict no token: they are neither scored nor probed.
+        return vocabSize is { } width && logits.shape[2] > width ? logits.narrow(2, 0, width) : logits;
     }
 }
 

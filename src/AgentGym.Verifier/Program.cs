@@ -98,7 +98,10 @@ static void Run(string[] rawArgs, VerifierReport report, CancellationToken cance
     {
         // On the scored windows: a model that knows the visible split (it is in the workspace's data) must not be able
         // to be causal on it and peek on the rest.
-        report.Causality = evaluator.Probe(heldout.Length > 0 ? heldout : val, a.ProbeBatch > 0 ? a.ProbeBatch : a.BatchSize, a.Tolerance, a.Seed, cancellationToken);
+        var probed = heldout.Length > 0 ? heldout : val;
+        report.Causality = a.ProbeBatch > 0
+            ? evaluator.Probe(probed, 0, a.ProbeBatch, a.Tolerance, a.Seed, cancellationToken)
+            : evaluator.ProbeScoredShapes(probed, a.Tolerance, a.Seed, cancellationToken);
     }
     catch (Exception ex) when (ex is not OperationCanceledException)
     {

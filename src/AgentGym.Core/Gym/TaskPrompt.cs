@@ -22,7 +22,8 @@ internal static class TaskPrompt
               .Append(hostTimes.NextMs is { } next ? string.Create(CultureInfo.InvariantCulture, $" and the next record at {next / 1000:F1} s") : "").Append(".\n");
         sb.Append("The score comes from re-running your submitted code in fresh sandboxes, alternately with the starting script on the same host and on a fresh ");
         sb.Append("permutation of the vocabulary: verified held-out loss and host-measured time (all training work counts, wherever it happens), never what the script prints alone. ");
-        sb.Append("Only source text is re-run, and the script must train for a fixed number of steps.\n\n");
+        sb.Append("Only source text is re-run, and the script must train for a fixed number of steps. ");
+        sb.Append("Verification runs set AGENTGYM_VAL_EVERY so that a script validates only at its last step; time spent validating beyond that counts as training.\n\n");
         sb.Append("Workspace files: ").Append(files.Count == 0 ? "(none)" : string.Join(", ", files)).Append('\n');
         sb.Append("Run command: ").Append(string.Join(' ', task.EntryCommand)).Append('\n');
         foreach (var level in new[] { HintRegime.L1, HintRegime.L2, HintRegime.L3 })

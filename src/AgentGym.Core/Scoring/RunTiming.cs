@@ -63,7 +63,9 @@ internal sealed record RunTiming
                 error = $"reported train_time went backwards at step {timed[i].Step} ({timed[i - 1].TrainTimeMs:F0} ms -> {timed[i].TrainTimeMs:F0} ms)";
                 return null;
             }
-            if (timed[i].HasValLoss)
+            // A line with both losses is a training step that also reports validation: its interval is training, so
+            // that printing val_loss on every step cannot take the whole run out of the clock check.
+            if (timed[i].HasValLoss && !timed[i].HasTrainLoss)
             {
                 validationHost += timed[i].HostMs - timed[i - 1].HostMs;
                 validations++;

@@ -19,7 +19,7 @@ public sealed record ScoringOptions
 
     public TimeSpan VerifierTimeLimit { get; init; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Largest logit change allowed by the causality probe, relative to max(1, largest |logit|).</summary>
+    /// <summary>Largest change of a next-token probability (absolute, 0..1) the causality probe allows.</summary>
     public double CausalityTolerance { get; init; } = 1e-4;
 
     /// <summary>Overrides the task's verification pairs (e.g. 1 for quick RL loops); null keeps the task's.</summary>

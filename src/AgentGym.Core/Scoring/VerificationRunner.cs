@@ -8,6 +8,16 @@ namespace AgentGym.Core.Scoring;
 /// <summary>Runs verification's sandboxes: training runs with their host-stamped output, and the model verifier.</summary>
 internal sealed class VerificationRunner(ISandbox sandbox, ScoringOptions options)
 {
+    /// <summary>
+    /// Set on every verification run: scripts that read it validate only at their last step. Only the final val_loss
+    /// counts in verification, and each validation the start makes is untimed time a submission may fill with hidden
+    /// training behind val lines of its own (the untimed allowance pays the start's cost per validation).
+    /// </summary>
+    public const string ValEveryVariable = "AGENTGYM_VAL_EVERY";
+
+    /// <summary>Large enough that only the last step (which the scripts always validate) is a multiple of it.</summary>
+    public const string ValOnlyAtTheEnd = "1000000000";
+
     private TimeProvider Time => options.TimeProvider;
 
     /// <summary>Trains the code in <paramref name="codeDirectory"/> on the dataset under <paramref name="dataRoot"/>.</summary>
@@ -27,7 +37,7 @@ internal sealed class VerificationRunner(ISandbox sandbox, ScoringOptions option
             OutputDirectory = outputs,
             DataDirectory = launch.DataDirectory,
             Command = launch.Command,
-            Environment = launch.Environment,
+            Environment = new Dictionary<string, string>(launch.Environment, StringComparer.Ordinal) { [ValEveryVariable] = ValOnlyAtTheEnd },
             Image = launch.Image,
             Limits = launch.Limits,
             TimeLimit = TimeSpan.FromSeconds(task.TimeLimitSeconds),

@@ -180,6 +180,9 @@ internal sealed class DockerSandbox : ISandbox, IDisposable
         await stop.CancelAsync().ConfigureAwait(false);
         await pump.ConfigureAwait(false);
         var exitCode = await container.ExitCodeAsync(exec.ID, cancellationToken).ConfigureAwait(false);
+        // The run lasts until its command is seen to exit, not until its output closes: a command that closes stdout
+        // and stderr and works on would otherwise do that work off the clock.
+        end = _time.GetTimestamp();
         var wall = _time.GetElapsedTime(start, end);
         // The run ends with its command: a process it left behind (a detached child) must not go on working untimed,
         // write /outputs late, or stop the helpers below, which run as the same user.

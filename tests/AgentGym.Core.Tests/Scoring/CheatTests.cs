@@ -67,6 +67,32 @@ public sealed class CheatTests : IDisposable
     }
 
     [Fact]
+    public async Task Verification_runs_are_told_to_validate_only_at_their_last_step()
+    {
+        // Each validation the start makes is untimed time a submission could fill with hidden training behind val
+        // lines of its own; only the final val_loss counts in verification.
+        var sandbox = new ScriptedSandbox(_world.Time, ScoringWorld.ScriptedRecords(_ => RunScript.Speedrun(steps: 20)));
+        await _world.Scorer(sandbox).ScoreAsync(_world.Submission(_world.Task()), CancellationToken.None);
+
+        var training = sandbox.Requests.Where(r => r.Image != ScriptedSandbox.VerifierImage).ToList();
+        Assert.Equal(["next", "start", "submission"], training.Select(ScriptedSandbox.Role).Order(StringComparer.Ordinal));
+        Assert.All(training, r => Assert.Equal("1000000000", r.Environment["AGENTGYM_VAL_EVERY"]));
+    }
+
+    [Fact]
+    public async Task Printing_val_loss_on_every_step_line_does_not_take_the_steps_out_of_the_clock_check()
+    {
+        // Every step line carries both losses and a clock at 40% of the host's: the steps are still training intervals.
+        var lines = Enumerable.Range(1, 20).Select(s => (100.0, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"step:{s}/20 train_loss:3.0 val_loss:1.9 train_time:{s * 40}ms step_avg:40.00ms"))).ToList();
+        var verdict = await Score(_ => new RunScript { Lines = lines, HeadMs = 2000, TailMs = 1000 });
+
+        var row = verdict.Checks.TimeAgreement!.Runs.Single();
+        Assert.Equal((false, 760.0, 1900.0), (row.Agrees, row.ReportedGrowthMs!.Value, row.HostTrainingMs!.Value));
+        Assert.Equal(0, verdict.Reward);
+    }
+
+    [Fact]
     public async Task A_clock_that_stands_still_over_training_steps_fails_the_time_check()
     {
         var verdict = await Score(_ => RunScript.Speedrun(steps: 20, fixedReportMs: 40));
