@@ -70,12 +70,15 @@ internal sealed class ModelEvaluator(Func<jit.ScriptModule> load, Device device,
     }
 
     /// <summary>
-    /// Perturbs the tokens after position k (for every k &lt; T - 1) and measures how far the next-token probabilities
-    /// (softmax over the vocabulary) at positions &lt;= k move; a causal model leaves them unchanged. Then, for every row
-    /// in turn, perturbs all the other rows entirely: the row's probabilities must not move, since in an evaluation
-    /// batch the next row holds the current row's future. Probabilities, compared with an absolute tolerance, are what
-    /// the loss sees: raw logits could be shifted by a constant or padded with a huge unused column to inflate any
-    /// limit scaled by their size.
+    /// Causality of one batch, in next-token probabilities (softmax over the vocabulary), with an absolute tolerance:
+    /// raw logits could be shifted by a constant or padded with a huge unused column to inflate any limit scaled by
+    /// their size.
+    /// Positions: each row r gets a cut k_r, every token after it is changed, and the probabilities at positions
+    /// &lt;= k_r must not move. The cuts run through every k &lt; T - 1 (rows are independent, which the next part checks),
+    /// so a few passes probe every position instead of one pass per position.
+    /// Rows: for each bit of the row index, the rows with that bit set are changed entirely and the others must not
+    /// move, then the other way round; any two rows differ in some bit, so a row that reads any other row is caught
+    /// (in an evaluation batch the next row holds the current row's future).
     /// The probe starts from scored windows (the held-out split), in a batch of a shape the scoring used, so that a model
     /// cannot tell the probe from the evaluation by its input's shape, by tokens that look random, or by recognising the
     /// visible split.
@@ -90,52 +93,68 @@ internal sealed class ModelEvaluator(Func<jit.ScriptModule> load, Device device,
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         var generator = new Generator((ulong)seed);
+        var random = new Random(seed);
         var windows = (tokens.Length - 1) / length;
         Tensor x;
         if (windows >= firstWindow + rows && rows >= 1)
             x = tensor(tokens.AsSpan(firstWindow * length, rows * length).ToArray(), [rows, length]);
         else x = randint(0, vocab, [Math.Max(rows, 2), length], dtype: ScalarType.Int64, generator: generator);
-        var probeBatch = (int)x.shape[0];
+        var batch = (int)x.shape[0];
         var baseProbs = Probabilities(x);
         var limit = tolerance;
         // Every position: a model that peeks at the next token everywhere but a few places must not pass.
         var positions = Enumerable.Range(0, Math.Max(0, length - 1)).ToList();
+        var failing = new SortedDictionary<int, double>();
         var maxDeviation = 0.0;
-        var failures = new List<string>();
-        var failing = new List<(int K, double Deviation)>();
-        foreach (var k in positions)
+        var cuts = positions.Count;
+        var passes = cuts == 0 ? 0 : (cuts + batch - 1) / batch + 1;
+        var offset = random.Next(Math.Max(1, cuts));
+        var column = arange(length, dtype: ScalarType.Int64);
+        for (var pass = 0; pass < passes; pass++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // Shifting by 1..vocab-1 modulo vocab changes every later token, never to itself.
-            var shift = randint(1, vocab, [probeBatch, length - k - 1], dtype: ScalarType.Int64, generator: generator);
-            var perturbed = x.clone();
-            perturbed[TensorIndex.Colon, TensorIndex.Slice(k + 1)] = (x[TensorIndex.Colon, TensorIndex.Slice(k + 1)] + shift).remainder(vocab);
-            var probs = Probabilities(perturbed);
-            var deviation = (double)(probs[TensorIndex.Colon, TensorIndex.Slice(0, k + 1)] - baseProbs[TensorIndex.Colon, TensorIndex.Slice(0, k + 1)])
-                .abs().max().item<double>();
-            maxDeviation = Math.Max(maxDeviation, deviation);
-            if (!(deviation <= limit)) failing.Add((k, deviation));
+            // A scope per pass: every pass loads a model of its own.
+            using var passScope = NewDisposeScope();
+            var k = Enumerable.Range(0, batch).Select(r => (long)((r + pass * batch + offset) % cuts)).ToArray();
+            var after = column[TensorIndex.None, TensorIndex.Colon] > tensor(k)[TensorIndex.Colon, TensorIndex.None]; // [B, T]
+            var shift = randint(1, vocab, [batch, length], dtype: ScalarType.Int64, generator: generator) * after.to_type(ScalarType.Int64);
+            var probs = Probabilities((x + shift).remainder(vocab));
+            // Largest move per row over the positions the row's cut protects.
+            var moved = ((probs - baseProbs).abs().amax([2]) * (~after).to_type(ScalarType.Float64)).amax([1]);
+            for (var r = 0; r < batch; r++)
+            {
+                var deviation = moved[r].item<double>();
+                maxDeviation = Math.Max(maxDeviation, deviation);
+                if (!(deviation <= limit)) failing[(int)k[r]] = Math.Max(failing.GetValueOrDefault((int)k[r]), deviation);
+            }
         }
-
+        var failures = new List<string>();
         // One line per failing position would flood the verdict: the first few, then a count.
-        failures.AddRange(failing.Take(5).Select(f => $"perturbing tokens after position {f.K} moved next-token probabilities at positions <= {f.K} by {f.Deviation:G4} (limit {limit:G4})"));
+        failures.AddRange(failing.Take(5).Select(f => $"perturbing tokens after position {f.Key} moved next-token probabilities at positions <= {f.Key} by {f.Value:G4} (limit {limit:G4})"));
         if (failing.Count > 5) failures.Add($"... and {failing.Count - 5} more positions out of {positions.Count}");
 
         var crossRow = 0.0;
-        var leakingRows = new List<(int Row, double Deviation)>();
-        for (var row = 0; probeBatch > 1 && row < probeBatch; row++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var otherShift = randint(1, vocab, [probeBatch, length], dtype: ScalarType.Int64, generator: generator);
-            otherShift[row].zero_();
-            var probs = Probabilities((x + otherShift).remainder(vocab));
-            var deviation = (double)(probs[row] - baseProbs[row]).abs().max().item<double>();
-            crossRow = Math.Max(crossRow, deviation);
-            if (!(deviation <= limit)) leakingRows.Add((row, deviation));
-        }
+        var leakingRows = new SortedDictionary<int, double>();
+        for (var bit = 0; batch > 1 && (1 << bit) < batch; bit++)
+            foreach (var side in new[] { 0, 1 })
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var passScope = NewDisposeScope();
+                var changed = Enumerable.Range(0, batch).Select(r => ((r >> bit) & 1) == side).ToArray();
+                var rowMask = tensor(changed.Select(c => c ? 1L : 0L).ToArray())[TensorIndex.Colon, TensorIndex.None];
+                var shift = randint(1, vocab, [batch, length], dtype: ScalarType.Int64, generator: generator) * rowMask;
+                var moved = (Probabilities((x + shift).remainder(vocab)) - baseProbs).abs().amax([1, 2]);
+                for (var r = 0; r < batch; r++)
+                {
+                    if (changed[r]) continue;
+                    var deviation = moved[r].item<double>();
+                    crossRow = Math.Max(crossRow, deviation);
+                    if (!(deviation <= limit)) leakingRows[r] = Math.Max(leakingRows.GetValueOrDefault(r), deviation);
+                }
+            }
         maxDeviation = Math.Max(maxDeviation, crossRow);
-        failures.AddRange(leakingRows.Take(3).Select(f => $"changing the other rows of the batch moved row {f.Row}'s probabilities by {f.Deviation:G4} (limit {limit:G4})"));
-        if (leakingRows.Count > 3) failures.Add($"... and {leakingRows.Count - 3} more rows out of {probeBatch}");
+        failures.AddRange(leakingRows.Take(3).Select(f => $"changing the other rows of the batch moved row {f.Key}'s probabilities by {f.Value:G4} (limit {limit:G4})"));
+        if (leakingRows.Count > 3) failures.Add($"... and {leakingRows.Count - 3} more rows out of {batch}");
         return new AgentGym.Core.Scoring.CausalityReport(failures.Count == 0, maxDeviation, limit, tolerance, positions, crossRow, failures);
     }
 
