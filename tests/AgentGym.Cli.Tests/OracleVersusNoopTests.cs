@@ -7,7 +7,7 @@ namespace AgentGym.Cli.Tests;
 /// The real thing end to end: the shipped quick tiny-shakespeare task, real training in the Docker CPU image, and
 /// submissions scored by the verifier. The oracle applies the next record's change; noop submits the start.
 /// </summary>
-public sealed class OracleVersusNoopTests : IDisposable
+public sealed class OracleVersusNoopTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
 {
     private const string Task = "tiny-shakespeare/record-2-quick";
     private readonly string _home = Path.Combine(Path.GetTempPath(), "agentgym-oracle-noop", Guid.NewGuid().ToString("N"));
@@ -22,6 +22,7 @@ public sealed class OracleVersusNoopTests : IDisposable
 
         var oracle = await RunEpisodeAsync(repo, env, "oracle");
         var noop = await RunEpisodeAsync(repo, env, "noop");
+        output.WriteLine($"oracle reward {oracle.Reward} ({oracle.Verdict}), noop reward {noop.Reward} ({noop.Verdict})");
 
         // FSR is relative to the manifest's measured times, which move with the host's load; the comparison between
         // two episodes run one after the other on the same host is what stays meaningful.
