@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using AgentGym.Eval.Tests;
 using Microsoft.Data.Sqlite;
+using EvalCli = AgentGym.Eval.Tests.Cli;
 
 namespace AgentGym.Slurm.Tests;
 
@@ -24,12 +25,12 @@ public sealed class SlurmEvalTests
         string[] args = ["eval", spec, "--results", results, "--tasks-dir", world.TasksDirectory, "--json"];
 
         int killedPid;
-        using (var process = Process.Start(StartInfo(world, args))!)
+        using (var process = Process.Start(EvalCli.StartInfo(world, args))!)
         {
             killedPid = process.Id;
             var stderr = process.StandardError.ReadToEndAsync();
             var finished = 0;
-            await ReadEventsUntilAsync(process, stderr, ev => ev == "cell_finished" && ++finished == 1);
+            await EvalCli.ReadEventsUntilAsync(process, stderr, ev => ev == "cell_finished" && ++finished == 1, TimeSpan.FromMinutes(10));
             // A later cell's job is on the cluster now (or soon): kill the gym outright while it runs.
             var owner = $"agentgym-owner={System.Environment.MachineName}:{killedPid}";
             for (var i = 0; i < 300 && (await OwnedJobsAsync(owner)).Count == 0; i++) await Task.Delay(200);
@@ -40,7 +41,7 @@ public sealed class SlurmEvalTests
         var doneBefore = Count(results, "SELECT COUNT(*) FROM cells WHERE status = 'done'");
         Assert.InRange(doneBefore, 1, 3);
 
-        var rerun = await RunAsync(world, TimeSpan.FromMinutes(15), args);
+        var rerun = await EvalCli.RunAsync(world, TimeSpan.FromMinutes(15), args);
         Assert.True(rerun.ExitCode == 0, rerun.Stdout + rerun.Stderr);
         var summary = rerun.Stdout.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith('{')).Select(l => JsonNode.Parse(l)!).Last()["summary"]!;
         Assert.Equal(doneBefore, summary["already_done"]!.GetValue<int>());
@@ -64,43 +65,6 @@ public sealed class SlurmEvalTests
     {
         var listing = await SlurmSandboxTests.SlurmAsync("squeue", "-h", "-t", "PENDING,RUNNING,COMPLETING", "-o", "%i|%k");
         return listing.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.EndsWith("|" + owner, StringComparison.Ordinal)).ToList();
-    }
-
-    private static ProcessStartInfo StartInfo(QuickTask world, IEnumerable<string> args)
-    {
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = world.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "agentgym.dll"));
-        foreach (var a in args) info.ArgumentList.Add(a);
-        info.Environment["AGENTGYM_HOME"] = Path.Combine(world.Root, "home");
-        return info;
-    }
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(QuickTask world, TimeSpan limit, string[] args)
-    {
-        using var process = Process.Start(StartInfo(world, args))!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(limit);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"agentgym {string.Join(' ', args)} ran past {limit}: {await stdout}{await stderr}");
-        }
-        return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static async Task ReadEventsUntilAsync(Process process, Task<string> stderr, Func<string?, bool> done)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        while (true)
-        {
-            var line = await process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException("eval ended early: " + await stderr);
-            if (line.StartsWith('{') && done(JsonNode.Parse(line)!["event"]?.GetValue<string>())) return;
-        }
     }
 
     private static long Count(string results, string sql)
