@@ -32,7 +32,10 @@ for project in tests/*/*.csproj; do
     --results-directory "$results" > "$results/$name.log" 2>&1
   rc=$?
   # Show failures, skips and the project summary; the full log stays in artifacts/test-results.
-  grep -E "^\s*(Failed|Skipped) |^\s*(Passed|Failed)!|error |Error Message|Assert\." "$results/$name.log" | head -200
+  # A failure's message (the lines after "Error Message:") is printed too: CI shows only this output.
+  awk '/Error Message:/ { print; more = 6; next }
+       more > 0 { print; more--; next }
+       /^[ \t]*(Failed|Skipped) |^[ \t]*(Passed|Failed)!|error / { print }' "$results/$name.log" | head -300
   [ "$rc" -eq 0 ] || status=1
 done
 
