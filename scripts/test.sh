@@ -35,7 +35,7 @@ for project in tests/*/*.csproj; do
   # A failure's message (the lines after "Error Message:") is printed too: CI shows only this output.
   awk '/Error Message:/ { print; more = 6; next }
        more > 0 { print; more--; next }
-       /^[ \t]*(Failed|Skipped) |^[ \t]*(Passed|Failed)!|error / { print }' "$results/$name.log" | head -300
+       /^[ \t]*(Failed|Skipped) |^[ \t]*(Passed|Failed)!|^Test Run (Successful|Failed|Aborted)|^Total tests:|^[ \t]+(Passed|Failed|Skipped): |error / { print }' "$results/$name.log" | head -300
   [ "$rc" -eq 0 ] || status=1
 done
 

@@ -12,9 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-2}
 root=$(pwd)
-data="$root/${AGENTGYM_HOME:-.agentgym}/data/tiny-shakespeare"
+home=${AGENTGYM_HOME:-.agentgym}
+case "$home" in /*) ;; *) home="$root/$home" ;; esac
+data="${AGENTGYM_DATA:-$home/data}/tiny-shakespeare"
 [ -f "$data/visible/meta.json" ] || { echo "prepare the data first: agentgym data prepare tiny-shakespeare" >&2; exit 1; }
-image=$(cat "${AGENTGYM_HOME:-.agentgym}/verifier-image" 2>/dev/null || echo agentgym-verifier:latest)
+image=$(cat "$root/.agentgym/verifier-image" 2>/dev/null || echo agentgym-verifier:latest)
 work=$(mktemp -d)
 busy=
 trap '[ -n "$busy" ] && kill "$busy" 2>/dev/null; rm -rf "$work"' EXIT
@@ -33,7 +35,7 @@ verify() {  # policy -> total ms
     -e OMP_WAIT_POLICY="$1" "$image" /opt/agentgym-verifier/AgentGym.Verifier --model /workspace/model.pt --data /data \
     --val-files 'visible/val_*.bin' --heldout-files 'heldout/heldout_*.bin' --meta visible/meta.json --val-tokens 8192 \
     --seq-len 64 --tolerance 0.0001 --seed 1001 --device cpu 2>/dev/null | tail -1 \
-    | python3 -c 'import json, sys; print(json.loads(sys.stdin.read())["timings"]["total_ms"])'
+    | python3 -c 'import json, sys; v = json.loads(sys.stdin.read()); assert not v["errors"], v["errors"]; print(v["timings"]["total_ms"])'
 }
 
 printf '%-7s %-8s %6s %10s\n' cond policy round total_s
