@@ -23,7 +23,9 @@ trap '[ -n "$busy" ] && kill "$busy" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$work/ws" "$work/out"
 cp tasks/tiny-shakespeare/records/record_5/train_gpt.py "$work/ws/"
 chmod -R a+rwX "$work"
-docker run --rm --cpus 2 --memory 4g --network none -v "$work/ws:/workspace" -v "$work/out:/outputs" \
+# Both containers as the sandbox starts them (as in verifier-vs-training.sh): unprivileged, no capabilities.
+docker run --rm --cpus 2 --memory 4g --network none --user 65534:65534 --cap-drop ALL \
+  -v "$work/ws:/workspace" -v "$work/out:/outputs" \
   -v "$data/visible:/data:ro" -w /workspace -e AGENTGYM_TARGET_VAL_LOSS=2.35 -e AGENTGYM_VAL_EVERY=1000000000 \
   -e AGENTGYM_VAL_TOKENS=8192 agentgym-cpu:latest python3 train_gpt.py > "$work/train.log" 2>&1 \
   || { echo "training failed:"; tail -20 "$work/train.log"; exit 1; }
@@ -31,7 +33,8 @@ docker run --rm --cpus 2 --memory 4g --network none -v "$work/ws:/workspace" -v 
 mkdir -p "$work/model" && cp "$work/out/model.pt" "$work/model/" && chmod -R a+rX "$work/model"
 
 verify() {  # policy -> total ms
-  docker run --rm --cpus 2 --memory 4g --network none -v "$work/model:/workspace:ro" -v "$data:/data:ro" \
+  docker run --rm --cpus 2 --memory 4g --network none --user 65534:65534 --cap-drop ALL --read-only --tmpfs /tmp \
+    -v "$work/model:/workspace:ro" -v "$data:/data:ro" \
     -e OMP_WAIT_POLICY="$1" "$image" /opt/agentgym-verifier/AgentGym.Verifier --model /workspace/model.pt --data /data \
     --val-files 'visible/val_*.bin' --heldout-files 'heldout/heldout_*.bin' --meta visible/meta.json --val-tokens 8192 \
     --seq-len 64 --tolerance 0.0001 --seed 1001 --device cpu 2>/dev/null | tail -1 \
